@@ -1,0 +1,38 @@
+#include "common/text.h"
+
+#include <gtest/gtest.h>
+
+namespace scr::common {
+namespace {
+
+TEST(TextTest, FoldTypographyFoldsQuotesDashesSpacesAndLigatures) {
+  EXPECT_EQ(FoldTypography("\xE2\x80\x9Cit\xE2\x80\x99s\xE2\x80\x9D \xE2\x80\x93 a\xC2\xA0"
+                           "b \xEF\xAC\x81le"),
+            "\"it's\" - a b file");
+}
+
+TEST(TextTest, FoldTypographyKeepsAccentsAndCase) {
+  EXPECT_EQ(FoldTypography("Climbi\xC3\xA9"), "Climbi\xC3\xA9");
+}
+
+TEST(TextTest, InvalidUtf8BecomesReplacementCharacter) {
+  EXPECT_EQ(ToNfc("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+}
+
+TEST(TextTest, NfcComposes) { EXPECT_EQ(ToNfc("e\xCC\x81"), "\xC3\xA9"); }
+
+TEST(TextTest, StripAccents) { EXPECT_EQ(StripAccents("Climbi\xC3\xA9"), "Climbie"); }
+
+TEST(TextTest, FoldCase) { EXPECT_EQ(FoldCase("Ofsted SCR \xC3\x89"), "ofsted scr \xC3\xA9"); }
+
+TEST(TextTest, CollapseWhitespace) {
+  EXPECT_EQ(CollapseWhitespace("  a \t\n b\xC2\xA0 c  "), "a b c");
+}
+
+TEST(TextTest, TruncateNeverSplitsASequence) {
+  EXPECT_EQ(TruncateUtf8("ab\xC3\xA9", 3), "ab");
+  EXPECT_EQ(TruncateUtf8("ab\xC3\xA9", 4), "ab\xC3\xA9");
+}
+
+}  // namespace
+}  // namespace scr::common

@@ -1,0 +1,54 @@
+// ingest-service: turns raw crawled items into posts and delivers them to
+// the search service.
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "common/logging.h"
+#include "common/server_runner.h"
+#include "ingest-service/grpc_handlers.h"
+#include "ingest-service/index_client.h"
+#include "ingest-service/ingest_core.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address HOST:PORT; port 0 picks one");
+ABSL_FLAG(std::string, search, "127.0.0.1:50052", "search-service gRPC address HOST:PORT");
+ABSL_FLAG(std::string, data_dir, "", "folder for the ingest service's state; required");
+ABSL_FLAG(std::string, port_file, "", "write the bound gRPC port to this file once serving");
+ABSL_FLAG(int, shutdown_grace_ms, 10000, "longest wait for in-flight RPCs on SIGTERM");
+
+int main(int argc, char** argv) {
+  scr::common::ServerRunner::BlockShutdownSignals();
+  scr::common::SetLogProgramName("ingest-service");
+  absl::SetProgramUsageMessage(
+      "Normalizes crawled pages into posts and delivers them to search-service.\n"
+      "Usage: ingest-service --listen=127.0.0.1:50051 --search=127.0.0.1:50052 --data_dir=DIR");
+  absl::ParseCommandLine(argc, argv);
+
+  if (auto s = scr::common::EnsureDataDir(absl::GetFlag(FLAGS_data_dir)); !s.ok()) {
+    SCR_LOG(ERROR) << s.message();
+    return 2;
+  }
+  for (const auto& [name, value] : {std::pair<std::string, std::string>{"listen", absl::GetFlag(FLAGS_listen)},
+                                    {"search", absl::GetFlag(FLAGS_search)}}) {
+    if (auto s = scr::common::ValidateListenAddress(name, value); !s.ok()) {
+      SCR_LOG(ERROR) << s.message();
+      return 2;
+    }
+  }
+  scr::ingest::IndexClientSink sink(absl::GetFlag(FLAGS_search));
+  scr::ingest::IngestCore core(scr::ingest::Normalizer(), &sink);
+  scr::ingest::IngestServiceHandler handler(&core);
+
+  scr::common::ServerOptions options;
+  options.name = "ingest-service";
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.port_file = absl::GetFlag(FLAGS_port_file);
+  options.shutdown_grace = absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms));
+  scr::common::ServerRunner runner(options);
+  runner.AddService(&handler);
+  if (auto s = runner.Start(); !s.ok()) {
+    SCR_LOG(ERROR) << s.message();
+    return 1;
+  }
+  runner.WaitForShutdownSignal();
+  return 0;
+}

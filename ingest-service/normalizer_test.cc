@@ -1,0 +1,96 @@
+#include "ingest-service/normalizer.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "ingest-service/post_builder.h"
+
+namespace scr::ingest {
+namespace {
+
+TEST(NormalizerTest, DetectsFormats) {
+  EXPECT_EQ(DetectFormat("text/plain; charset=utf-8", "x"), "text");
+  EXPECT_EQ(DetectFormat("text/html", "x"), "html");
+  EXPECT_EQ(DetectFormat("application/rss+xml", "x"), "xml");
+  EXPECT_EQ(DetectFormat("", "  <!DOCTYPE html><html>"), "html");
+  EXPECT_EQ(DetectFormat("", "<?xml version='1.0'?><rss>"), "xml");
+  EXPECT_EQ(DetectFormat("", "Just words"), "text");
+  EXPECT_EQ(DetectFormat("image/png", "x"), "");
+}
+
+TEST(NormalizerTest, BuildsIdsHashesAndSite) {
+  Normalizer n;
+  RawItem item;
+  item.content = "A title\n\nSome body text here.\n";
+  item.content_type = "text/plain";
+  item.source_url = "https://WWW.Blog.example/page/?utm_source=x";
+  auto out = n.Normalize(item, 42);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->posts.size(), 1u);
+  const v1::Post& p = out->posts[0];
+  EXPECT_EQ(p.site(), "blog.example");
+  EXPECT_EQ(p.version(), 42);
+  EXPECT_EQ(p.id().size(), 17u);
+  EXPECT_EQ(p.id()[0], 'f');
+  EXPECT_EQ(p.content_hash().size(), 64u);
+  EXPECT_EQ(p.source_urls(0), "https://www.blog.example/page");
+  // Same text, again: same id and hash.
+  auto again = n.Normalize(item, 43);
+  EXPECT_EQ(again->posts[0].id(), p.id());
+  EXPECT_EQ(again->posts[0].content_hash(), p.content_hash());
+}
+
+TEST(NormalizerTest, DecodesLegacyCharsets) {
+  Normalizer n;
+  RawItem item;
+  item.content = "Caf\xE9 title\n\nA paragraph with \x93quotes\x94.\n";
+  item.content_type = "text/plain; charset=windows-1252";
+  auto out = n.Normalize(item, 1);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->posts[0].title(), "Caf\xC3\xA9 title");
+  EXPECT_TRUE(absl::StrContains(out->posts[0].body(), "\xE2\x80\x9Cquotes\xE2\x80\x9D"));
+}
+
+TEST(NormalizerTest, LimitsNameTheLimit) {
+  NormalizeLimits limits;
+  limits.max_item_bytes = 10;
+  Normalizer n(limits);
+  RawItem item;
+  item.content = "0123456789abc";
+  auto out = n.Normalize(item, 1);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(absl::StrContains(out.status().message(), "limit of 10 bytes")) << out.status();
+}
+
+TEST(NormalizerTest, BadSourceUrlIsInvalid) {
+  Normalizer n;
+  RawItem item;
+  item.content = "T\n\nBody.";
+  item.source_url = "ftp://x/";
+  auto out = n.Normalize(item, 1);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(out.status().message(), "item.source_url")) << out.status();
+}
+
+TEST(NormalizerTest, UnsupportedContentTypeIsInvalid) {
+  Normalizer n;
+  RawItem item;
+  item.content = "x";
+  item.content_type = "image/png";
+  EXPECT_EQ(n.Normalize(item, 1).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PostBuilderTest, SimHashIsCloseForNearDuplicates) {
+  std::string base =
+      "Serious case reviews are improving and forty percent are now good with only one in six "
+      "inadequate according to the latest figures from the regulator covering many reviews";
+  uint64_t a = SimHash(base);
+  uint64_t b = SimHash(base + " Posted from my phone.");
+  uint64_t c = SimHash("A completely different text about football results and transfer news "
+                       "from the weekend matches across the country");
+  EXPECT_LT(__builtin_popcountll(a ^ b), 12);
+  EXPECT_GT(__builtin_popcountll(a ^ c), 12);
+}
+
+}  // namespace
+}  // namespace scr::ingest

@@ -1,0 +1,141 @@
+#include "ingest-service/post_builder.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/text.h"
+#include "ingest-service/url.h"
+
+namespace scr::ingest {
+namespace {
+
+constexpr size_t kIdPrefixWords = 40;
+
+// Folded words: typography and case folded, accents kept, punctuation split off.
+std::vector<std::string> FoldedWords(absl::string_view text) {
+  std::string folded = common::FoldCase(common::FoldTypography(text));
+  std::vector<std::string> words;
+  std::string current;
+  for (char c : folded) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (absl::ascii_isalnum(u) || u >= 0x80 || c == '\'') {
+      current.push_back(c);
+    } else if (!current.empty()) {
+      words.push_back(std::move(current));
+      current.clear();
+    }
+  }
+  if (!current.empty()) words.push_back(std::move(current));
+  return words;
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(absl::ToUnixSeconds(t));
+  return ts;
+}
+
+}  // namespace
+
+std::string Sha256Hex(absl::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &len, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest.data()), len));
+}
+
+uint64_t Fnv1a64(absl::string_view data) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : data) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+uint64_t SimHash(absl::string_view text) {
+  std::vector<std::string> words = FoldedWords(text);
+  std::array<int, 64> weights{};
+  auto add = [&](absl::string_view shingle) {
+    uint64_t h = Fnv1a64(shingle);
+    // Mix so that short shingles spread over all bits.
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    for (int b = 0; b < 64; ++b) weights[b] += ((h >> b) & 1) ? 1 : -1;
+  };
+  if (words.size() < 3) {
+    for (const std::string& w : words) add(w);
+  } else {
+    for (size_t i = 0; i + 2 < words.size(); ++i) {
+      add(absl::StrCat(words[i], " ", words[i + 1], " ", words[i + 2]));
+    }
+  }
+  uint64_t out = 0;
+  for (int b = 0; b < 64; ++b) {
+    if (weights[b] > 0) out |= (1ull << b);
+  }
+  return out;
+}
+
+v1::Post BuildPost(const ParsedPost& parsed, const ItemContext& context) {
+  v1::Post post;
+  std::string permalink;
+  if (!parsed.permalink.empty()) {
+    auto c = CanonicalizeUrl(parsed.permalink, context.source_url);
+    if (c.ok()) permalink = *c;
+  }
+  post.set_canonical_url(permalink);
+  if (!permalink.empty()) post.add_source_urls(permalink);
+  if (!context.source_url.empty() && context.source_url != permalink) {
+    post.add_source_urls(context.source_url);
+  }
+  std::string site = SiteOfUrl(!permalink.empty() ? permalink : context.source_url);
+  post.set_site(site);
+
+  post.set_title(common::ToNfc(parsed.title));
+  std::vector<std::string> paragraphs;
+  for (const std::string& p : parsed.paragraphs) paragraphs.push_back(common::ToNfc(p));
+  post.set_body(absl::StrJoin(paragraphs, "\n\n"));
+  post.set_author(common::ToNfc(parsed.author));
+  if (parsed.published) *post.mutable_published() = ToTimestamp(*parsed.published);
+  for (const std::string& c : parsed.categories) post.add_categories(common::ToNfc(c));
+  for (const std::string& t : parsed.tags) post.add_tags(common::ToNfc(t));
+  post.set_comment_count(parsed.comment_count);
+  post.set_language(context.language);
+  post.set_body_is_excerpt(parsed.excerpt);
+  post.set_version(context.version);
+  if (context.fetch_time != absl::InfinitePast()) {
+    *post.mutable_fetched() = ToTimestamp(context.fetch_time);
+  }
+
+  std::vector<std::string> title_words = FoldedWords(post.title());
+  std::vector<std::string> body_words = FoldedWords(post.body());
+  std::string folded_title = absl::StrJoin(title_words, " ");
+  std::string folded_body = absl::StrJoin(body_words, " ");
+  post.set_content_hash(Sha256Hex(absl::StrCat(folded_title, "\n", folded_body)));
+  post.set_simhash(SimHash(post.body().empty() ? post.title() : post.body()));
+
+  if (!permalink.empty()) {
+    post.set_id(absl::StrCat("u", Sha256Hex(permalink).substr(0, 16)));
+  } else {
+    std::vector<std::string> prefix(body_words.begin(),
+                                    body_words.begin() + std::min(body_words.size(), kIdPrefixWords));
+    post.set_id(absl::StrCat(
+        "f", Sha256Hex(absl::StrCat(site, "\n", folded_title, "\n", absl::StrJoin(prefix, " ")))
+                 .substr(0, 16)));
+  }
+  // Exact copies share a cluster; near-duplicate clustering refines this.
+  post.set_cluster_key(absl::StrCat("h", post.content_hash().substr(0, 16)));
+  return post;
+}
+
+}  // namespace scr::ingest

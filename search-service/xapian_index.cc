@@ -1,0 +1,718 @@
+#include "search-service/xapian_index.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
+#include "common/text.h"
+
+namespace scr::search {
+namespace {
+
+// Value slots.
+constexpr Xapian::valueno kSlotPublished = 0;
+constexpr Xapian::valueno kSlotCluster = 1;
+constexpr Xapian::valueno kSlotCategories = 2;
+constexpr Xapian::valueno kSlotTags = 3;
+constexpr Xapian::valueno kSlotSite = 4;
+constexpr Xapian::valueno kSlotYear = 5;
+constexpr Xapian::valueno kSlotEntities = 6;
+constexpr Xapian::valueno kSlotAuthor = 7;
+
+// Separator inside multi-valued facet slots.
+constexpr char kListSeparator = '\x1f';
+
+// Xapian terms are limited to 245 bytes; boolean values are cut to fit.
+constexpr size_t kMaxBooleanValueBytes = 200;
+
+// Longest stretch of body text a snippet is computed from.
+constexpr size_t kMaxSnippetSourceBytes = 64 * 1024;
+
+constexpr int kTitleWeight = 3;
+
+struct FacetSpec {
+  const char* name;
+  Xapian::valueno slot;
+  bool multi;
+};
+constexpr FacetSpec kFacets[] = {
+    {"category", kSlotCategories, true}, {"tag", kSlotTags, true},
+    {"site", kSlotSite, false},          {"year", kSlotYear, false},
+    {"entity", kSlotEntities, true},     {"author", kSlotAuthor, false},
+};
+
+const FacetSpec* FindFacet(absl::string_view name) {
+  for (const FacetSpec& f : kFacets) {
+    if (name == f.name) return &f;
+  }
+  return nullptr;
+}
+
+std::string BooleanValue(absl::string_view value) {
+  return common::TruncateUtf8(common::FoldCase(common::CollapseWhitespace(value)),
+                              kMaxBooleanValueBytes);
+}
+
+std::string IdTerm(absl::string_view id) { return absl::StrCat("Q", id); }
+
+std::string VersionKey(absl::string_view id) { return absl::StrCat("v:", id); }
+
+// Returns the year of a post's publication time, or "" when unset.
+std::string YearOf(const v1::Post& post) {
+  if (!post.has_published()) return "";
+  absl::Time t = absl::FromUnixSeconds(post.published().seconds());
+  return absl::FormatTime("%Y", t, absl::UTCTimeZone());
+}
+
+// A boolean prefix whose values are case-folded before lookup, so that
+// category:Uncategorized and category:uncategorized agree with the index.
+class FoldedBooleanProcessor : public Xapian::FieldProcessor {
+ public:
+  explicit FoldedBooleanProcessor(std::string prefix) : prefix_(std::move(prefix)) {}
+  Xapian::Query operator()(const std::string& value) override {
+    return Xapian::Query(prefix_ + BooleanValue(value));
+  }
+
+ private:
+  std::string prefix_;
+};
+
+// Counts the values of a slot that holds one value or a kListSeparator list.
+class ListValueSpy : public Xapian::MatchSpy {
+ public:
+  explicit ListValueSpy(Xapian::valueno slot) : slot_(slot) {}
+  void operator()(const Xapian::Document& doc, double) override {
+    std::string value = doc.get_value(slot_);
+    if (value.empty()) return;
+    for (absl::string_view v : absl::StrSplit(value, kListSeparator, absl::SkipEmpty())) {
+      ++counts_[std::string(v)];
+    }
+  }
+  const std::map<std::string, int64_t>& counts() const { return counts_; }
+
+ private:
+  Xapian::valueno slot_;
+  std::map<std::string, int64_t> counts_;
+};
+
+// Replaces the entities Xapian's snippet() escapes (&amp; &lt; &gt;) and
+// turns the \x01 \x02 markers into ranges.
+Highlighted ParseMarkedSnippet(const std::string& marked) {
+  Highlighted out;
+  int start = -1;
+  for (size_t i = 0; i < marked.size(); ++i) {
+    char c = marked[i];
+    if (c == '\x01') {
+      start = static_cast<int>(out.text.size());
+      continue;
+    }
+    if (c == '\x02') {
+      if (start >= 0 && static_cast<int>(out.text.size()) > start) {
+        out.ranges.emplace_back(start, static_cast<int>(out.text.size()));
+      }
+      start = -1;
+      continue;
+    }
+    if (c == '&') {
+      absl::string_view rest(marked.data() + i, marked.size() - i);
+      if (absl::StartsWith(rest, "&amp;")) {
+        out.text.push_back('&');
+        i += 4;
+        continue;
+      }
+      if (absl::StartsWith(rest, "&lt;")) {
+        out.text.push_back('<');
+        i += 3;
+        continue;
+      }
+      if (absl::StartsWith(rest, "&gt;")) {
+        out.text.push_back('>');
+        i += 3;
+        continue;
+      }
+    }
+    out.text.push_back(c);
+  }
+  return out;
+}
+
+// Runs `fn`, turning Xapian exceptions into statuses.
+template <typename Fn>
+auto Guard(absl::string_view what, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const Xapian::QueryParserError& e) {
+    return absl::InvalidArgumentError(absl::StrCat("query: ", e.get_msg()));
+  } catch (const Xapian::DatabaseLockError& e) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": index is locked by another process: ", e.get_msg()));
+  } catch (const Xapian::DatabaseCorruptError& e) {
+    return absl::DataLossError(absl::StrCat(what, ": index is corrupt: ", e.get_msg()));
+  } catch (const Xapian::DatabaseOpeningError& e) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": cannot open index: ", e.get_msg()));
+  } catch (const Xapian::DatabaseError& e) {
+    return absl::UnavailableError(absl::StrCat(what, ": ", e.get_description()));
+  } catch (const Xapian::Error& e) {
+    return absl::InternalError(absl::StrCat(what, ": ", e.get_description()));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat(what, ": out of memory"));
+  }
+}
+
+}  // namespace
+
+struct XapianIndex::Impl {
+  std::string path;
+  Xapian::Stem stemmer{"english"};
+
+  absl::Mutex write_mu;
+  std::unique_ptr<Xapian::WritableDatabase> writer ABSL_GUARDED_BY(write_mu);
+  Xapian::TermGenerator indexer ABSL_GUARDED_BY(write_mu);
+
+  // Readers are pooled: each is used by one thread at a time and reopened
+  // when the writer's generation moved on since it was last refreshed.
+  absl::Mutex pool_mu;
+  std::vector<std::pair<std::unique_ptr<Xapian::Database>, uint64_t>> free_readers
+      ABSL_GUARDED_BY(pool_mu);
+  std::atomic<uint64_t> generation{1};
+
+  // A reader checked out of the pool; returns itself on destruction.
+  class Reader {
+   public:
+    Reader(Impl* impl, std::unique_ptr<Xapian::Database> db, uint64_t gen)
+        : impl_(impl), db_(std::move(db)), gen_(gen) {}
+    ~Reader() {
+      if (db_) {
+        absl::MutexLock lock(&impl_->pool_mu);
+        impl_->free_readers.emplace_back(std::move(db_), gen_);
+      }
+    }
+    Reader(Reader&&) = default;
+    Xapian::Database& db() { return *db_; }
+    // Brings the reader to the latest commit (after DatabaseModifiedError).
+    void Refresh() {
+      gen_ = impl_->generation.load();
+      db_->reopen();
+    }
+
+   private:
+    Impl* impl_;
+    std::unique_ptr<Xapian::Database> db_;
+    uint64_t gen_;
+  };
+
+  Reader AcquireReader() {
+    uint64_t current = generation.load();
+    std::unique_ptr<Xapian::Database> db;
+    uint64_t gen = 0;
+    {
+      absl::MutexLock lock(&pool_mu);
+      if (!free_readers.empty()) {
+        db = std::move(free_readers.back().first);
+        gen = free_readers.back().second;
+        free_readers.pop_back();
+      }
+    }
+    if (!db) {
+      db = std::make_unique<Xapian::Database>(path);
+      gen = current;
+    } else if (gen != current) {
+      db->reopen();
+      gen = current;
+    }
+    return Reader(this, std::move(db), gen);
+  }
+
+  // Runs a read, retrying on DatabaseModifiedError after reopening.
+  template <typename Fn>
+  auto WithReader(absl::string_view what, Fn&& fn) -> decltype(fn(std::declval<Xapian::Database&>())) {
+    return Guard(what, [&]() -> decltype(fn(std::declval<Xapian::Database&>())) {
+      Reader reader = AcquireReader();
+      for (int attempt = 0;; ++attempt) {
+        try {
+          return fn(reader.db());
+        } catch (const Xapian::DatabaseModifiedError&) {
+          if (attempt >= 3) throw;
+          reader.Refresh();
+        }
+      }
+    });
+  }
+
+  Xapian::Document BuildDocument(const v1::Post& post) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    Xapian::Document doc;
+    indexer.set_document(doc);
+    std::string title = common::FoldTypography(post.title());
+    std::string body = common::FoldTypography(post.body());
+    indexer.index_text(title, 1, "S");
+    indexer.increase_termpos();
+    indexer.index_text(title, kTitleWeight);
+    indexer.increase_termpos();
+    indexer.index_text(body);
+
+    doc.add_boolean_term(IdTerm(post.id()));
+    std::vector<std::string> categories, tags, entities;
+    for (const std::string& c : post.categories()) {
+      doc.add_boolean_term("XC" + BooleanValue(c));
+      categories.push_back(c);
+    }
+    for (const std::string& t : post.tags()) {
+      doc.add_boolean_term("K" + BooleanValue(t));
+      tags.push_back(t);
+    }
+    for (const v1::Entity& e : post.entities()) {
+      doc.add_boolean_term("XE" + BooleanValue(e.id()));
+      entities.push_back(e.id());
+    }
+    if (!post.site().empty()) doc.add_boolean_term("H" + BooleanValue(post.site()));
+    if (!post.author().empty()) doc.add_boolean_term("A" + BooleanValue(post.author()));
+    if (!post.language().empty()) doc.add_boolean_term("L" + BooleanValue(post.language()));
+    std::string year = YearOf(post);
+    if (!year.empty()) {
+      doc.add_boolean_term("Y" + year);
+      doc.add_value(kSlotPublished,
+                    Xapian::sortable_serialise(static_cast<double>(post.published().seconds())));
+      doc.add_value(kSlotYear, year);
+    }
+    doc.add_value(kSlotCluster, post.cluster_key().empty() ? post.id() : post.cluster_key());
+    auto join = [](const std::vector<std::string>& v) {
+      return absl::StrJoin(v, std::string(1, kListSeparator));
+    };
+    if (!categories.empty()) doc.add_value(kSlotCategories, join(categories));
+    if (!tags.empty()) doc.add_value(kSlotTags, join(tags));
+    if (!entities.empty()) doc.add_value(kSlotEntities, join(entities));
+    if (!post.site().empty()) doc.add_value(kSlotSite, post.site());
+    if (!post.author().empty()) doc.add_value(kSlotAuthor, post.author());
+    doc.set_data(post.SerializeAsString());
+    return doc;
+  }
+
+  // Returns the newest version recorded for `id`, or 0.
+  int64_t StoredVersion(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    int64_t v = 0;
+    std::string s = writer->get_metadata(VersionKey(id));
+    if (!s.empty() && !absl::SimpleAtoi(s, &v)) v = 0;
+    return v;
+  }
+
+  void Commit() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    writer->set_metadata("last_commit", absl::StrCat(absl::ToUnixMicros(absl::Now())));
+    writer->commit();
+    generation.fetch_add(1);
+  }
+
+  // Drops uncommitted changes after a failed write so the next batch starts clean.
+  void Rollback() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    try {
+      writer->cancel_transaction();
+    } catch (const Xapian::Error&) {
+    }
+  }
+
+  Xapian::QueryParser MakeParser(Xapian::Database& db) {
+    Xapian::QueryParser qp;
+    qp.set_database(db);
+    qp.set_stemmer(stemmer);
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_default_op(Xapian::Query::OP_OR);
+    qp.add_prefix("title", "S");
+    qp.add_boolean_prefix("category", new FoldedBooleanProcessor("XC"));
+    qp.add_boolean_prefix("tag", new FoldedBooleanProcessor("K"));
+    qp.add_boolean_prefix("site", new FoldedBooleanProcessor("H"));
+    qp.add_boolean_prefix("author", new FoldedBooleanProcessor("A"));
+    qp.add_boolean_prefix("entity", new FoldedBooleanProcessor("XE"));
+    qp.add_boolean_prefix("lang", new FoldedBooleanProcessor("L"));
+    qp.add_boolean_prefix("year", "Y");
+    qp.set_max_expansion(100, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+    return qp;
+  }
+
+  // The AND of the filter's fields, each an OR of its values; skips the
+  // facet named `except` (for multi-select facet counts). Empty query when
+  // there is no filter.
+  Xapian::Query FilterQuery(const SearchFilter& f, absl::string_view except) {
+    std::vector<Xapian::Query> parts;
+    auto add = [&](absl::string_view facet, const std::vector<std::string>& values,
+                   absl::string_view prefix) {
+      if (values.empty() || facet == except) return;
+      std::vector<Xapian::Query> terms;
+      for (const std::string& v : values) terms.emplace_back(absl::StrCat(prefix, BooleanValue(v)));
+      parts.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
+    };
+    add("category", f.categories, "XC");
+    add("tag", f.tags, "K");
+    add("site", f.sites, "H");
+    add("author", f.authors, "A");
+    add("entity", f.entities, "XE");
+    add("language", f.languages, "L");
+    if (f.published_after || f.published_before) {
+      double lo = f.published_after ? static_cast<double>(absl::ToUnixSeconds(*f.published_after))
+                                    : -1e18;
+      double hi = f.published_before
+                      ? static_cast<double>(absl::ToUnixSeconds(*f.published_before))
+                      : 1e18;
+      parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, kSlotPublished,
+                         Xapian::sortable_serialise(lo), Xapian::sortable_serialise(hi));
+    }
+    if (parts.empty()) return Xapian::Query();
+    return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+  }
+
+  static Xapian::Query Combine(const Xapian::Query& text, const Xapian::Query& filter) {
+    if (filter.empty()) return text.empty() ? Xapian::Query::MatchAll : text;
+    if (text.empty()) return Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query::MatchAll, filter);
+    return Xapian::Query(Xapian::Query::OP_FILTER, text, filter);
+  }
+
+  Highlighted MakeSnippet(const Xapian::MSet& mset, const std::string& text, size_t length) {
+    std::string source = common::TruncateUtf8(text, kMaxSnippetSourceBytes);
+    std::string marked = mset.snippet(
+        source, length, stemmer,
+        Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE, "\x01", "\x02",
+        "\xE2\x80\xA6");
+    return ParseMarkedSnippet(marked);
+  }
+
+  // The whole title with highlights; the plain title when Xapian would cut it.
+  Highlighted MakeTitleHighlight(const Xapian::MSet& mset, const std::string& title) {
+    std::string marked = mset.snippet(title, title.size() * 2 + 200, stemmer, 0, "\x01", "\x02",
+                                      "\xE2\x80\xA6");
+    Highlighted h = ParseMarkedSnippet(marked);
+    if (h.text != title) return Highlighted{title, {}};
+    return h;
+  }
+
+  std::vector<FacetValueCount> TopValues(const std::map<std::string, int64_t>& counts, int limit,
+                                         const std::vector<std::string>& selected) {
+    std::vector<FacetValueCount> values;
+    for (const auto& [value, count] : counts) values.push_back({value, count, false});
+    std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
+      return a.count != b.count ? a.count > b.count : a.value < b.value;
+    });
+    if (static_cast<int>(values.size()) > limit) values.resize(limit);
+    std::set<std::string> chosen;
+    for (const std::string& s : selected) chosen.insert(BooleanValue(s));
+    for (auto& v : values) v.selected = chosen.count(BooleanValue(v.value)) > 0;
+    return values;
+  }
+
+  static const std::vector<std::string>* SelectedValues(const SearchFilter& f,
+                                                         absl::string_view facet) {
+    if (facet == "category") return &f.categories;
+    if (facet == "tag") return &f.tags;
+    if (facet == "site") return &f.sites;
+    if (facet == "entity") return &f.entities;
+    if (facet == "author") return &f.authors;
+    return nullptr;
+  }
+
+  SearchResults RunSearch(Xapian::Database& db, const SearchQuery& q) {
+    SearchResults results;
+    Xapian::QueryParser qp = MakeParser(db);
+    Xapian::Query text;
+    if (!q.text.empty()) {
+      unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
+                       Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
+      text = qp.parse_query(common::FoldTypography(q.text), flags);
+      results.corrected_query = qp.get_corrected_query_string();
+    }
+    Xapian::Query query = Combine(text, FilterQuery(q.filter, ""));
+    if (!q.cluster_key.empty()) {
+      query = Xapian::Query(
+          Xapian::Query::OP_FILTER, query,
+          Xapian::Query(Xapian::Query::OP_VALUE_RANGE, kSlotCluster, q.cluster_key, q.cluster_key));
+    }
+    results.parsed_query = query.get_description();
+
+    Xapian::Enquire enquire(db);
+    enquire.set_query(query);
+    switch (q.sort) {
+      case SortOrder::kRelevance:
+        enquire.set_sort_by_relevance_then_value(kSlotPublished, true);
+        break;
+      case SortOrder::kNewestFirst:
+        enquire.set_sort_by_value_then_relevance(kSlotPublished, true);
+        break;
+      case SortOrder::kOldestFirst:
+        enquire.set_sort_by_value_then_relevance(kSlotPublished, false);
+        break;
+    }
+    if (q.collapse_duplicates) enquire.set_collapse_key(kSlotCluster);
+
+    // Facets whose own filter is empty are counted on the main match; the
+    // others need a match without their own filter (multi-select).
+    std::vector<std::unique_ptr<ListValueSpy>> spies(q.facets.size());
+    for (size_t i = 0; i < q.facets.size(); ++i) {
+      const FacetSpec* spec = FindFacet(q.facets[i]);
+      const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
+      if (sel == nullptr || sel->empty()) {
+        spies[i] = std::make_unique<ListValueSpy>(spec->slot);
+        enquire.add_matchspy(spies[i].get());
+      }
+    }
+    Xapian::doccount check_at_least = q.facets.empty() ? 0 : db.get_doccount();
+    Xapian::MSet mset = enquire.get_mset(q.offset, q.limit, check_at_least);
+    results.estimated_total = mset.get_matches_estimated();
+    results.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+
+    for (size_t i = 0; i < q.facets.size(); ++i) {
+      const FacetSpec* spec = FindFacet(q.facets[i]);
+      const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
+      std::map<std::string, int64_t> counts;
+      if (spies[i]) {
+        counts = spies[i]->counts();
+      } else {
+        Xapian::Enquire facet_enquire(db);
+        Xapian::Query fq = Combine(text, FilterQuery(q.filter, spec->name));
+        facet_enquire.set_query(fq);
+        if (q.collapse_duplicates) facet_enquire.set_collapse_key(kSlotCluster);
+        ListValueSpy spy(spec->slot);
+        facet_enquire.add_matchspy(&spy);
+        facet_enquire.get_mset(0, 0, db.get_doccount());
+        counts = spy.counts();
+      }
+      static const std::vector<std::string> kNone;
+      results.facets.push_back(
+          {spec->name, TopValues(counts, q.facet_size, sel != nullptr ? *sel : kNone)});
+    }
+
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+      SearchHit hit;
+      Xapian::Document doc = it.get_document();
+      if (!hit.post.ParseFromString(doc.get_data())) continue;
+      hit.score = text.empty() ? 0 : it.get_weight();
+      if (q.collapse_duplicates) hit.duplicate_count = static_cast<int>(it.get_collapse_count());
+      if (q.snippet_length > 0 && !text.empty()) {
+        hit.snippet = MakeSnippet(mset, hit.post.body(), q.snippet_length);
+        hit.title = MakeTitleHighlight(mset, hit.post.title());
+      } else if (q.snippet_length > 0) {
+        hit.snippet.text = common::TruncateUtf8(hit.post.body(), q.snippet_length);
+        hit.title.text = hit.post.title();
+      }
+      if (hit.title.text.empty()) hit.title.text = hit.post.title();
+      if (!q.include_body) hit.post.clear_body();
+      results.hits.push_back(std::move(hit));
+    }
+    return results;
+  }
+};
+
+XapianIndex::XapianIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+XapianIndex::~XapianIndex() {
+  absl::MutexLock lock(&impl_->write_mu);
+  if (impl_->writer) {
+    try {
+      impl_->writer->close();
+    } catch (const Xapian::Error& e) {
+      SCR_LOG(ERROR) << "closing index: " << e.get_description();
+    }
+  }
+}
+
+absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  absl::Status status = Guard("opening index " + path, [&]() -> absl::Status {
+    absl::MutexLock lock(&impl->write_mu);
+    impl->writer = std::make_unique<Xapian::WritableDatabase>(
+        path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    impl->indexer.set_stemmer(impl->stemmer);
+    impl->indexer.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    impl->indexer.set_database(*impl->writer);
+    impl->indexer.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+    // Check a reader can open what the writer created.
+    Xapian::Database probe(path);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return std::unique_ptr<XapianIndex>(new XapianIndex(std::move(impl)));
+}
+
+absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Upsert(absl::Span<const v1::Post> posts) {
+  absl::MutexLock lock(&impl_->write_mu);
+  auto result = Guard("upsert", [&]() -> absl::StatusOr<std::vector<WriteOutcome>> {
+    std::vector<WriteOutcome> outcomes;
+    outcomes.reserve(posts.size());
+    // Later posts in the same batch see earlier ones' versions.
+    std::map<std::string, int64_t> batch_versions;
+    for (const v1::Post& post : posts) {
+      auto seen = batch_versions.find(post.id());
+      int64_t stored = seen != batch_versions.end() ? seen->second : impl_->StoredVersion(post.id());
+      if (stored >= post.version()) {
+        outcomes.push_back(WriteOutcome::kStale);
+        continue;
+      }
+      std::string id_term = IdTerm(post.id());
+      bool exists = impl_->writer->term_exists(id_term);
+      impl_->writer->replace_document(id_term, impl_->BuildDocument(post));
+      impl_->writer->set_metadata(VersionKey(post.id()), absl::StrCat(post.version()));
+      batch_versions[post.id()] = post.version();
+      outcomes.push_back(exists ? WriteOutcome::kUpdated : WriteOutcome::kCreated);
+    }
+    impl_->Commit();
+    return outcomes;
+  });
+  if (!result.ok()) impl_->Rollback();
+  return result;
+}
+
+absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Delete(absl::Span<const Deletion> deletions) {
+  absl::MutexLock lock(&impl_->write_mu);
+  auto result = Guard("delete", [&]() -> absl::StatusOr<std::vector<WriteOutcome>> {
+    std::vector<WriteOutcome> outcomes;
+    for (const Deletion& d : deletions) {
+      int64_t stored = impl_->StoredVersion(d.id);
+      if (stored >= d.version && d.version > 0) {
+        outcomes.push_back(WriteOutcome::kStale);
+        continue;
+      }
+      std::string id_term = IdTerm(d.id);
+      bool exists = impl_->writer->term_exists(id_term);
+      if (exists) impl_->writer->delete_document(id_term);
+      impl_->writer->set_metadata(VersionKey(d.id), absl::StrCat(std::max(d.version, stored + 1)));
+      outcomes.push_back(exists ? WriteOutcome::kDeleted : WriteOutcome::kNotFound);
+    }
+    impl_->Commit();
+    return outcomes;
+  });
+  if (!result.ok()) impl_->Rollback();
+  return result;
+}
+
+absl::StatusOr<SearchResults> XapianIndex::Search(const SearchQuery& query) {
+  for (const std::string& f : query.facets) {
+    if (FindFacet(f) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "facets: unknown facet \"", f, "\"; known: category, tag, site, year, entity, author"));
+    }
+  }
+  return impl_->WithReader("search", [&](Xapian::Database& db) -> absl::StatusOr<SearchResults> {
+    return impl_->RunSearch(db, query);
+  });
+}
+
+absl::StatusOr<SearchResults> XapianIndex::MoreLikeThis(const std::string& id, int limit,
+                                                        const SearchFilter& filter) {
+  return impl_->WithReader("more like this", [&](Xapian::Database& db) -> absl::StatusOr<SearchResults> {
+    Xapian::PostingIterator p = db.postlist_begin(IdTerm(id));
+    if (p == db.postlist_end(IdTerm(id))) {
+      return absl::NotFoundError(absl::StrCat("post ", id, " not found"));
+    }
+    Xapian::RSet rset;
+    rset.add_document(*p);
+    Xapian::Enquire enquire(db);
+    enquire.set_query(Xapian::Query(IdTerm(id)));
+    // Expand from unprefixed text terms only.
+    struct TextTermsOnly : Xapian::ExpandDecider {
+      bool operator()(const std::string& term) const override {
+        return !term.empty() && (absl::ascii_islower(static_cast<unsigned char>(term[0])) ||
+                                 static_cast<unsigned char>(term[0]) >= 0x80 ||
+                                 absl::ascii_isdigit(static_cast<unsigned char>(term[0])) ||
+                                 (term[0] == 'Z' && term.size() > 1 &&
+                                  !absl::ascii_isupper(static_cast<unsigned char>(term[1]))));
+      }
+    } decider;
+    Xapian::ESet eset = enquire.get_eset(24, rset, &decider);
+    std::vector<Xapian::Query> terms;
+    for (Xapian::ESetIterator t = eset.begin(); t != eset.end(); ++t) terms.emplace_back(*t);
+    SearchResults results;
+    if (terms.empty()) return results;
+    Xapian::Query similar(Xapian::Query::OP_OR, terms.begin(), terms.end());
+    similar = Xapian::Query(Xapian::Query::OP_AND_NOT, similar, Xapian::Query(IdTerm(id)));
+    Xapian::Query query = impl_->Combine(similar, impl_->FilterQuery(filter, ""));
+    results.parsed_query = query.get_description();
+    enquire.set_query(query);
+    Xapian::MSet mset = enquire.get_mset(0, limit);
+    results.estimated_total = mset.get_matches_estimated();
+    results.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+      SearchHit hit;
+      if (!hit.post.ParseFromString(it.get_document().get_data())) continue;
+      hit.score = it.get_weight();
+      hit.snippet = impl_->MakeSnippet(mset, hit.post.body(), 300);
+      hit.title.text = hit.post.title();
+      hit.post.clear_body();
+      results.hits.push_back(std::move(hit));
+    }
+    return results;
+  });
+}
+
+absl::StatusOr<std::vector<Suggestion>> XapianIndex::Suggest(const std::string& prefix, int limit) {
+  return impl_->WithReader("suggest", [&](Xapian::Database& db) -> absl::StatusOr<std::vector<Suggestion>> {
+    std::vector<Suggestion> out;
+    std::string folded = common::CollapseWhitespace(common::FoldTypography(prefix));
+    if (folded.empty()) return out;
+    Xapian::QueryParser qp = impl_->MakeParser(db);
+    Xapian::Query q = qp.parse_query(folded, Xapian::QueryParser::FLAG_PARTIAL, "S");
+    Xapian::Enquire enquire(db);
+    enquire.set_query(q);
+    Xapian::MSet mset = enquire.get_mset(0, limit);
+    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+      v1::Post post;
+      if (!post.ParseFromString(it.get_document().get_data())) continue;
+      out.push_back({post.title(), "title", post.id()});
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<v1::Post> XapianIndex::GetPost(const std::string& id) {
+  return impl_->WithReader("get post", [&](Xapian::Database& db) -> absl::StatusOr<v1::Post> {
+    std::string term = IdTerm(id);
+    Xapian::PostingIterator p = db.postlist_begin(term);
+    if (p == db.postlist_end(term)) {
+      return absl::NotFoundError(absl::StrCat("post ", id, " not found"));
+    }
+    v1::Post post;
+    if (!post.ParseFromString(db.get_document(*p).get_data())) {
+      return absl::DataLossError(absl::StrCat("post ", id, ": stored data does not parse"));
+    }
+    return post;
+  });
+}
+
+absl::StatusOr<IndexStats> XapianIndex::Stats() {
+  auto stats = impl_->WithReader("stats", [&](Xapian::Database& db) -> absl::StatusOr<IndexStats> {
+    IndexStats s;
+    s.document_count = db.get_doccount();
+    s.average_length = db.get_avlength();
+    s.revision = db.get_revision();
+    int64_t micros = 0;
+    if (absl::SimpleAtoi(db.get_metadata("last_commit"), &micros) && micros > 0) {
+      s.last_commit = absl::FromUnixMicros(micros);
+    }
+    // Distinct unprefixed terms (words and stems), not boolean filter terms.
+    int64_t terms = 0;
+    for (Xapian::TermIterator t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+      const std::string& term = *t;
+      if (!term.empty() && !absl::ascii_isupper(static_cast<unsigned char>(term[0]))) ++terms;
+    }
+    s.term_count = terms;
+    return s;
+  });
+  if (!stats.ok()) return stats;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(impl_->path, ec)) {
+    if (entry.is_regular_file(ec)) stats->size_bytes += static_cast<int64_t>(entry.file_size(ec));
+  }
+  return stats;
+}
+
+}  // namespace scr::search

@@ -1,0 +1,51 @@
+// XapianIndex is the Index on a Xapian database on disk: the only code that
+// includes <xapian.h>. Every Xapian::Error is caught here and returned as an
+// absl::Status.
+//
+// Schema (docs/ARCHITECTURE.md has the full table):
+//   free text   title (prefix S and unprefixed, weighted 3x) and body;
+//               English stemming (STEM_SOME), positions for phrases and NEAR
+//   boolean     Q id, XC category, K tag, H site, A author, XE entity,
+//               Y year, L language (values case-folded)
+//   values      0 published (sortable), 1 cluster key, 2.. facet lists
+//   data        the Post, serialized protobuf
+//   metadata    "v:<id>" the newest version seen per id (posts and deletes),
+//               "last_commit" microseconds since the epoch
+#ifndef SCR_SEARCH_XAPIAN_INDEX_H_
+#define SCR_SEARCH_XAPIAN_INDEX_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "search-service/index.h"
+
+namespace scr::search {
+
+class XapianIndex : public Index {
+ public:
+  // Opens or creates the database in folder `path`. FAILED_PRECONDITION when
+  // the folder holds something that is not a usable Xapian database, or the
+  // database is locked by another writer.
+  static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(const std::string& path);
+
+  ~XapianIndex() override;
+
+  absl::StatusOr<std::vector<WriteOutcome>> Upsert(absl::Span<const v1::Post> posts) override;
+  absl::StatusOr<std::vector<WriteOutcome>> Delete(absl::Span<const Deletion> deletions) override;
+  absl::StatusOr<SearchResults> Search(const SearchQuery& query) override;
+  absl::StatusOr<SearchResults> MoreLikeThis(const std::string& id, int limit,
+                                             const SearchFilter& filter) override;
+  absl::StatusOr<std::vector<Suggestion>> Suggest(const std::string& prefix, int limit) override;
+  absl::StatusOr<v1::Post> GetPost(const std::string& id) override;
+  absl::StatusOr<IndexStats> Stats() override;
+
+ private:
+  struct Impl;
+  explicit XapianIndex(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace scr::search
+
+#endif  // SCR_SEARCH_XAPIAN_INDEX_H_

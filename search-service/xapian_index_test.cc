@@ -1,0 +1,146 @@
+#include "search-service/xapian_index.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/test_util.h"
+
+namespace scr::search {
+namespace {
+
+v1::Post MakePost(const std::string& id, const std::string& title, const std::string& body,
+                  int64_t version = 1) {
+  v1::Post p;
+  p.set_id(id);
+  p.set_title(title);
+  p.set_body(body);
+  p.set_version(version);
+  p.set_site("example.org");
+  return p;
+}
+
+class XapianIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto index = XapianIndex::Open(dir_.path() + "/index");
+    ASSERT_TRUE(index.ok()) << index.status();
+    index_ = *std::move(index);
+  }
+  testing_util::TempDir dir_;
+  std::unique_ptr<XapianIndex> index_;
+};
+
+TEST_F(XapianIndexTest, UpsertThenSearchFindsPostWithSnippet) {
+  v1::Post a = MakePost("u1", "Reviews are improving", "Ofsted found serious case reviews better.");
+  a.add_categories("Uncategorized");
+  v1::Post b = MakePost("u2", "Publishing in full", "Calls to publish the review in full.");
+  b.add_categories("children's social work");
+  auto outcomes = index_->Upsert({a, b});
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+  EXPECT_EQ((*outcomes)[0], WriteOutcome::kCreated);
+
+  SearchQuery q;
+  q.text = "improving";
+  q.facets = {"category"};
+  auto r = index_->Search(q);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->hits.size(), 1u);
+  EXPECT_EQ(r->hits[0].post.title(), "Reviews are improving");
+  EXPECT_TRUE(r->hits[0].post.body().empty()) << "body is omitted unless asked for";
+  ASSERT_FALSE(r->hits[0].title.ranges.empty());
+  const auto& [start, end] = r->hits[0].title.ranges[0];
+  EXPECT_EQ(r->hits[0].title.text.substr(start, end - start), "improving");
+  ASSERT_EQ(r->facets.size(), 1u);
+  ASSERT_EQ(r->facets[0].values.size(), 1u);
+  EXPECT_EQ(r->facets[0].values[0].value, "Uncategorized");
+}
+
+TEST_F(XapianIndexTest, SnippetTextIsPlainWithRanges) {
+  ASSERT_TRUE(index_->Upsert({MakePost("u1", "T", "Fish & <chips> are good food")}).ok());
+  SearchQuery q;
+  q.text = "chips";
+  auto r = index_->Search(q);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), 1u);
+  const Highlighted& s = r->hits[0].snippet;
+  EXPECT_NE(s.text.find("Fish & <chips>"), std::string::npos) << s.text;
+  ASSERT_EQ(s.ranges.size(), 1u);
+  EXPECT_EQ(s.text.substr(s.ranges[0].first, s.ranges[0].second - s.ranges[0].first), "chips");
+}
+
+TEST_F(XapianIndexTest, UpsertIsIdempotentAndVersioned) {
+  ASSERT_TRUE(index_->Upsert({MakePost("u1", "First", "old text", 5)}).ok());
+  auto again = index_->Upsert({MakePost("u1", "First", "old text", 5)});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0], WriteOutcome::kStale);
+  auto newer = index_->Upsert({MakePost("u1", "Second", "new text", 6)});
+  ASSERT_TRUE(newer.ok());
+  EXPECT_EQ((*newer)[0], WriteOutcome::kUpdated);
+  auto stats = index_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->document_count, 1);
+  auto post = index_->GetPost("u1");
+  ASSERT_TRUE(post.ok());
+  EXPECT_EQ(post->title(), "Second");
+}
+
+TEST_F(XapianIndexTest, DeleteIsNotUndoneByOlderReplay) {
+  ASSERT_TRUE(index_->Upsert({MakePost("u1", "T", "text", 5)}).ok());
+  auto del = index_->Delete({Deletion{"u1", 7}});
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ((*del)[0], WriteOutcome::kDeleted);
+  auto replay = index_->Upsert({MakePost("u1", "T", "text", 6)});
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ((*replay)[0], WriteOutcome::kStale);
+  EXPECT_EQ(index_->GetPost("u1").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(XapianIndexTest, FiltersAndFieldPrefixes) {
+  v1::Post a = MakePost("u1", "Alpha review", "common words here");
+  a.add_categories("Uncategorized");
+  v1::Post b = MakePost("u2", "Beta review", "common words here");
+  b.add_categories("Other");
+  ASSERT_TRUE(index_->Upsert({a, b}).ok());
+  SearchQuery q;
+  q.text = "category:uncategorized";
+  auto r = index_->Search(q);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->hits.size(), 1u);
+  EXPECT_EQ(r->hits[0].post.id(), "u1");
+
+  SearchQuery f;
+  f.text = "common";
+  f.filter.categories = {"Other"};
+  f.facets = {"category"};
+  r = index_->Search(f);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), 1u);
+  EXPECT_EQ(r->hits[0].post.id(), "u2");
+  // Multi-select: the category facet still counts both values.
+  ASSERT_EQ(r->facets[0].values.size(), 2u);
+  EXPECT_TRUE(r->facets[0].values[0].selected || r->facets[0].values[1].selected);
+}
+
+TEST_F(XapianIndexTest, UnknownFacetIsInvalidArgument) {
+  SearchQuery q;
+  q.facets = {"colour"};
+  EXPECT_EQ(index_->Search(q).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(XapianIndexTest, ReopenedIndexKeepsCommittedPosts) {
+  ASSERT_TRUE(index_->Upsert({MakePost("u1", "Kept", "durable text")}).ok());
+  index_.reset();
+  auto reopened = XapianIndex::Open(dir_.path() + "/index");
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_TRUE((*reopened)->GetPost("u1").ok());
+}
+
+TEST_F(XapianIndexTest, SecondWriterGetsClearError) {
+  auto second = XapianIndex::Open(dir_.path() + "/index");
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("locked"), std::string::npos) << second.status();
+}
+
+}  // namespace
+}  // namespace scr::search

@@ -1,0 +1,241 @@
+// End-to-end: real search-service and ingest-service binaries on 127.0.0.1
+// with port 0 and temporary data folders.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <memory>
+
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "scr/v1/ingest.grpc.pb.h"
+#include "scr/v1/search.grpc.pb.h"
+#include "tests/test_util.h"
+
+namespace scr {
+namespace {
+
+using testing_util::ReadFile;
+using testing_util::Subprocess;
+using testing_util::TempDir;
+
+class IntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pair = testing_util::StartServices(dir_.path());
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    services_ = *std::move(pair);
+    ingest_ = v1::IngestService::NewStub(
+        grpc::CreateChannel(services_.ingest_address, grpc::InsecureChannelCredentials()));
+    search_ = v1::SearchService::NewStub(
+        grpc::CreateChannel(services_.search_address, grpc::InsecureChannelCredentials()));
+  }
+
+  v1::SearchResponse Search(const std::string& query) {
+    grpc::ClientContext ctx;
+    v1::SearchRequest req;
+    req.set_query(query);
+    v1::SearchResponse resp;
+    grpc::Status s = search_->Search(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  // Runs scrctl with the services' addresses; returns exit status and stdout.
+  int RunScrctl(const std::string& args, std::string* out) {
+    std::string cmd = absl::StrCat(testing_util::BuiltBinary("scrctl/scrctl"),
+                                   " --ingest=", services_.ingest_address,
+                                   " --search=", services_.search_address, " ", args, " 2>&1");
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (pipe == nullptr) return -1;
+    char buf[4096];
+    size_t n;
+    out->clear();
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out->append(buf, n);
+    int status = pclose(pipe);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  TempDir dir_;
+  testing_util::ServicePair services_;
+  std::unique_ptr<v1::IngestService::Stub> ingest_;
+  std::unique_ptr<v1::SearchService::Stub> search_;
+};
+
+TEST_F(IntegrationTest, SeedIngestedThroughGrpcIsSearchable) {
+  auto seed = testing_util::SharedPath("seeds/000_43de76a84da1bddb.txt");
+  if (!seed) GTEST_SKIP() << "../shared/seeds is missing; this test needs the seed";
+  grpc::ClientContext ctx;
+  v1::IngestRequest req;
+  req.mutable_item()->set_content(ReadFile(*seed));
+  req.mutable_item()->set_content_type("text/plain");
+  req.set_request_id("seed");
+  v1::IngestResponse resp;
+  grpc::Status s = ingest_->Ingest(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.request_id(), "seed");
+  ASSERT_EQ(resp.results_size(), 2);
+
+  v1::SearchResponse edlington = Search("Edlington");
+  ASSERT_EQ(edlington.hits_size(), 1);
+  EXPECT_EQ(edlington.hits(0).post().title(), "SCRs: to publish or not to publish?");
+  EXPECT_FALSE(edlington.hits(0).snippet().highlights().empty());
+
+  v1::SearchResponse both = Search("serious case reviews");
+  ASSERT_EQ(both.hits_size(), 2);
+  std::set<std::string> titles = {both.hits(0).post().title(), both.hits(1).post().title()};
+  EXPECT_TRUE(titles.count("Serious case reviews are improving"));
+  EXPECT_TRUE(titles.count("SCRs: to publish or not to publish?"));
+
+  grpc::ClientContext get_ctx;
+  v1::GetPostRequest get;
+  get.set_id(resp.results(1).post_id());
+  v1::Post post;
+  ASSERT_TRUE(search_->GetPost(&get_ctx, get, &post).ok());
+  EXPECT_EQ(post.title(), "Serious case reviews are improving");
+  EXPECT_TRUE(absl::EndsWith(post.body(), "We will have to wait and see."));
+
+  grpc::ClientContext stats_ctx;
+  v1::Stats stats;
+  ASSERT_TRUE(search_->GetStats(&stats_ctx, v1::GetStatsRequest(), &stats).ok());
+  EXPECT_EQ(stats.document_count(), 2);
+
+  // The same item again: still two documents.
+  grpc::ClientContext again_ctx;
+  ASSERT_TRUE(ingest_->Ingest(&again_ctx, req, &resp).ok());
+  grpc::ClientContext stats2;
+  ASSERT_TRUE(search_->GetStats(&stats2, v1::GetStatsRequest(), &stats).ok());
+  EXPECT_EQ(stats.document_count(), 2);
+}
+
+TEST_F(IntegrationTest, ScrctlIngestWaitThenSearchJson) {
+  auto seed = testing_util::SharedPath("seeds/000_43de76a84da1bddb.txt");
+  if (!seed) GTEST_SKIP() << "../shared/seeds is missing; this test needs the seed";
+  std::string out;
+  ASSERT_EQ(RunScrctl("ingest --wait " + *seed, &out), 0) << out;
+  ASSERT_EQ(RunScrctl("search Edlington --json", &out), 0) << out;
+  v1::SearchResponse resp;
+  auto parsed = google::protobuf::util::JsonStringToMessage(out, &resp);
+  ASSERT_TRUE(parsed.ok()) << parsed.ToString() << "\n" << out;
+  ASSERT_EQ(resp.hits_size(), 1);
+  EXPECT_EQ(resp.hits(0).post().title(), "SCRs: to publish or not to publish?");
+  EXPECT_TRUE(absl::StrContains(out, "\"estimated_total_size\"")) << "snake_case names expected";
+}
+
+TEST_F(IntegrationTest, ScrctlReportsFailedItems) {
+  std::string bad = dir_.path() + "/empty.txt";
+  FILE* f = fopen(bad.c_str(), "w");
+  fputs("Advertisements\n", f);
+  fclose(f);
+  std::string out;
+  EXPECT_EQ(RunScrctl("ingest " + bad, &out), 1);
+  EXPECT_TRUE(absl::StrContains(out, "FAILED")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "INVALID_ARGUMENT")) << out;
+  EXPECT_EQ(RunScrctl("ingest " + dir_.path() + "/missing.txt", &out), 1);
+  EXPECT_TRUE(absl::StrContains(out, "no such file")) << out;
+}
+
+TEST_F(IntegrationTest, BadRequestsGetInvalidArgument) {
+  grpc::ClientContext ctx;
+  v1::IngestRequest req;
+  req.mutable_item()->set_content("<html><body></body></html>");
+  req.mutable_item()->set_content_type("text/html");
+  v1::IngestResponse resp;
+  grpc::Status s = ingest_->Ingest(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "content")) << s.error_message();
+
+  grpc::ClientContext sctx;
+  v1::SearchRequest sreq;
+  sreq.set_page_size(1000);
+  v1::SearchResponse sresp;
+  s = search_->Search(&sctx, sreq, &sresp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "page_size")) << s.error_message();
+
+  grpc::ClientContext gctx;
+  v1::GetPostRequest g;
+  g.set_id("nope");
+  v1::Post p;
+  EXPECT_EQ(search_->GetPost(&gctx, g, &p).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(IntegrationTest, IngestStreamAnswersEachItemInOrder) {
+  grpc::ClientContext ctx;
+  auto stream = ingest_->IngestStream(&ctx);
+  for (int i = 0; i < 3; ++i) {
+    v1::IngestRequest req;
+    req.set_request_id(absl::StrCat("r", i));
+    req.mutable_item()->set_content_type("text/plain");
+    req.mutable_item()->set_content(
+        i == 1 ? "Advertisements" : absl::StrCat("Post number ", i, "\n\nBody text ", i, "."));
+    ASSERT_TRUE(stream->Write(req));
+    v1::IngestResponse resp;
+    ASSERT_TRUE(stream->Read(&resp));
+    EXPECT_EQ(resp.request_id(), absl::StrCat("r", i));
+    if (i == 1) {
+      EXPECT_EQ(resp.status().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+    } else {
+      EXPECT_EQ(resp.status().code(), 0);
+      EXPECT_EQ(resp.results_size(), 1);
+    }
+  }
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(IntegrationTest, SigtermStopsBothCleanly) {
+  services_.ingest->Signal(SIGTERM);
+  auto ingest_status = services_.ingest->Wait(absl::Seconds(15));
+  ASSERT_TRUE(ingest_status.ok());
+  EXPECT_TRUE(WIFEXITED(*ingest_status) && WEXITSTATUS(*ingest_status) == 0);
+  services_.search->Signal(SIGTERM);
+  auto search_status = services_.search->Wait(absl::Seconds(15));
+  ASSERT_TRUE(search_status.ok());
+  EXPECT_TRUE(WIFEXITED(*search_status) && WEXITSTATUS(*search_status) == 0);
+  EXPECT_TRUE(absl::StrContains(ReadFile(services_.search->log_path()), "stopped"));
+}
+
+// Start-up errors: no service needed.
+TEST(StartupTest, BadFlagsAndDataDirExitWithAClearMessage) {
+  TempDir dir;
+  std::string blocker = dir.path() + "/file";
+  FILE* f = fopen(blocker.c_str(), "w");
+  fputs("x", f);
+  fclose(f);
+  struct Case {
+    std::vector<std::string> argv;
+    std::string expect;
+  };
+  std::vector<Case> cases = {
+      {{testing_util::BuiltBinary("search-service/search-service"), "--listen=127.0.0.1:0",
+        "--data_dir=" + blocker},
+       "data_dir"},
+      {{testing_util::BuiltBinary("search-service/search-service"), "--listen=nonsense",
+        "--data_dir=" + dir.path() + "/d"},
+       "listen"},
+      {{testing_util::BuiltBinary("ingest-service/ingest-service"), "--listen=127.0.0.1:0",
+        "--data_dir="},
+       "data_dir"},
+      {{testing_util::BuiltBinary("ingest-service/ingest-service"), "--listen=127.0.0.1:99999",
+        "--data_dir=" + dir.path() + "/i"},
+       "port"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    std::string log = absl::StrCat(dir.path(), "/log", n++);
+    auto p = Subprocess::Start(c.argv, log);
+    ASSERT_TRUE(p.ok());
+    auto status = (*p)->Wait(absl::Seconds(20));
+    ASSERT_TRUE(status.ok());
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
+    EXPECT_TRUE(absl::StrContains(ReadFile(log), c.expect)) << ReadFile(log);
+  }
+}
+
+}  // namespace
+}  // namespace scr
