@@ -3,6 +3,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include <optional>
+
+#include "common/lexicon.h"
 #include "common/logging.h"
 #include "common/server_runner.h"
 #include "ingest-service/grpc_handlers.h"
@@ -14,6 +17,8 @@ ABSL_FLAG(std::string, search, "127.0.0.1:50052", "search-service gRPC address H
 ABSL_FLAG(std::string, data_dir, "", "folder for the ingest service's state; required");
 ABSL_FLAG(std::string, port_file, "", "write the bound gRPC port to this file once serving");
 ABSL_FLAG(int, shutdown_grace_ms, 10000, "longest wait for in-flight RPCs on SIGTERM");
+ABSL_FLAG(std::string, lexicon, "",
+          "entity lexicon TSV (docs/LEXICON.md); default: the built-in lexicon/entities.tsv");
 
 int main(int argc, char** argv) {
   scr::common::ServerRunner::BlockShutdownSignals();
@@ -34,8 +39,18 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  std::optional<scr::common::Lexicon> lexicon;
+  if (!absl::GetFlag(FLAGS_lexicon).empty()) {
+    auto loaded = scr::common::Lexicon::Load(absl::GetFlag(FLAGS_lexicon));
+    if (!loaded.ok()) {
+      SCR_LOG(ERROR) << "--lexicon: " << loaded.status().message();
+      return 2;
+    }
+    lexicon = *std::move(loaded);
+  }
   scr::ingest::IndexClientSink sink(absl::GetFlag(FLAGS_search));
-  scr::ingest::IngestCore core(scr::ingest::Normalizer(), &sink);
+  scr::ingest::IngestCore core(
+      scr::ingest::Normalizer({}, lexicon ? &*lexicon : nullptr), &sink);
   scr::ingest::IngestServiceHandler handler(&core);
 
   scr::common::ServerOptions options;

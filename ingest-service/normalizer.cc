@@ -107,6 +107,7 @@ absl::StatusOr<NormalizedItem> Normalizer::Normalize(const RawItem& item, int64_
   context.language = parsed->language.substr(0, parsed->language.find('-'));
   context.fetch_time = item.fetch_time;
   context.version = version;
+  context.lexicon = lexicon_;
 
   NormalizedItem out;
   out.format = parsed->format;

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/lexicon.h"
 #include "scr/v1/post.pb.h"
 
 namespace scr::ingest {
@@ -40,7 +41,10 @@ struct NormalizedItem {
 
 class Normalizer {
  public:
-  explicit Normalizer(NormalizeLimits limits = {}) : limits_(limits) {}
+  // `lexicon` (not owned, must outlive the normalizer) tags entities;
+  // defaults to the built-in lexicon.
+  explicit Normalizer(NormalizeLimits limits = {}, const common::Lexicon* lexicon = nullptr)
+      : limits_(limits), lexicon_(lexicon != nullptr ? lexicon : &common::Lexicon::Default()) {}
 
   // Parses and normalizes. Every post gets `version`. Errors:
   // INVALID_ARGUMENT (malformed URL, unsupported content type, no post found,
@@ -50,6 +54,7 @@ class Normalizer {
 
  private:
   NormalizeLimits limits_;
+  const common::Lexicon* lexicon_;
 };
 
 // The format a content type names, or sniffed from the bytes when the type is

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/text.h"
+#include "ingest-service/language.h"
 #include "ingest-service/url.h"
 
 namespace scr::ingest {
@@ -110,7 +111,13 @@ v1::Post BuildPost(const ParsedPost& parsed, const ItemContext& context) {
   for (const std::string& c : parsed.categories) post.add_categories(common::ToNfc(c));
   for (const std::string& t : parsed.tags) post.add_tags(common::ToNfc(t));
   post.set_comment_count(parsed.comment_count);
-  post.set_language(context.language);
+  post.set_language(!context.language.empty() ? context.language
+                                              : GuessLanguage(post.title() + "\n" + post.body()));
+  if (context.lexicon != nullptr) {
+    for (v1::Entity& e : context.lexicon->FindEntities(post.title() + "\n\n" + post.body())) {
+      *post.add_entities() = std::move(e);
+    }
+  }
   post.set_body_is_excerpt(parsed.excerpt);
   post.set_version(context.version);
   if (context.fetch_time != absl::InfinitePast()) {
@@ -133,8 +140,6 @@ v1::Post BuildPost(const ParsedPost& parsed, const ItemContext& context) {
         "f", Sha256Hex(absl::StrCat(site, "\n", folded_title, "\n", absl::StrJoin(prefix, " ")))
                  .substr(0, 16)));
   }
-  // Exact copies share a cluster; near-duplicate clustering refines this.
-  post.set_cluster_key(absl::StrCat("h", post.content_hash().substr(0, 16)));
   return post;
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/lexicon.h"
 #include "ingest-service/parsed_post.h"
 #include "scr/v1/post.pb.h"
 
@@ -23,12 +24,15 @@ struct ItemContext {
   absl::Time fetch_time;
   // Version stamped on every post built (see Post.version).
   int64_t version = 0;
+  // Entities are found with this lexicon; none when null. Not owned.
+  const common::Lexicon* lexicon = nullptr;
 };
 
 // Builds the Post. The id is "u" + 16 hex digits of SHA-256 of the canonical
 // permalink, else "f" + 16 hex digits of SHA-256 of the site, the folded
 // title and the first 40 folded words of the body (so an excerpt and the full
-// text of one post share an id).
+// text of one post share an id). Entities come from the title and body; the
+// language is the declared one, else guessed from the text.
 v1::Post BuildPost(const ParsedPost& parsed, const ItemContext& context);
 
 // Lowercase hex SHA-256.

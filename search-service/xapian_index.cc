@@ -16,8 +16,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/post_merge.h"
 #include "common/text.h"
 
 namespace scr::search {
@@ -32,6 +34,15 @@ constexpr Xapian::valueno kSlotSite = 4;
 constexpr Xapian::valueno kSlotYear = 5;
 constexpr Xapian::valueno kSlotEntities = 6;
 constexpr Xapian::valueno kSlotAuthor = 7;
+constexpr Xapian::valueno kSlotSimHash = 8;
+
+// Near-duplicates: SimHash fingerprints within this many bits share a
+// cluster. With four 16-bit bands, any pair within 3 bits agrees exactly on
+// at least one band (pigeonhole), so band terms find every candidate.
+constexpr int kNearDuplicateBits = 3;
+constexpr int kSimHashBands = 4;
+// Bodies shorter than this are too short to fingerprint reliably.
+constexpr size_t kMinNearDuplicateBodyBytes = 200;
 
 // Separator inside multi-valued facet slots.
 constexpr char kListSeparator = '\x1f';
@@ -43,6 +54,9 @@ constexpr size_t kMaxBooleanValueBytes = 200;
 constexpr size_t kMaxSnippetSourceBytes = 64 * 1024;
 
 constexpr int kTitleWeight = 3;
+
+// Extra weight factor of the all-words reading of a multi-word query.
+constexpr double kAllWordsBoost = 4.0;
 
 struct FacetSpec {
   const char* name;
@@ -71,6 +85,22 @@ std::string IdTerm(absl::string_view id) { return absl::StrCat("Q", id); }
 
 std::string VersionKey(absl::string_view id) { return absl::StrCat("v:", id); }
 
+std::string BandTerm(uint64_t simhash, int band) {
+  return absl::StrCat("XB", band, absl::Hex((simhash >> (16 * band)) & 0xFFFF, absl::kZeroPad4));
+}
+
+std::string EncodeSimHash(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (56 - 8 * i)) & 0xFF);
+  return out;
+}
+
+uint64_t DecodeSimHash(const std::string& s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < s.size() && i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
 // Returns the year of a post's publication time, or "" when unset.
 std::string YearOf(const v1::Post& post) {
   if (!post.has_published()) return "";
@@ -90,6 +120,62 @@ class FoldedBooleanProcessor : public Xapian::FieldProcessor {
  private:
   std::string prefix_;
 };
+
+// published:START..END with dates as YYYY, YYYY-MM or YYYY-MM-DD (either
+// end may be empty). A malformed date is a QueryParserError naming it.
+class PublishedRangeProcessor : public Xapian::RangeProcessor {
+ public:
+  PublishedRangeProcessor() : Xapian::RangeProcessor(kSlotPublished, "published:") {}
+
+  Xapian::Query operator()(const std::string& begin, const std::string& end) override {
+    double lo = begin.empty() ? -1e18 : Bound(begin, false);
+    double hi = end.empty() ? 1e18 : Bound(end, true);
+    return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, kSlotPublished,
+                         Xapian::sortable_serialise(lo), Xapian::sortable_serialise(hi));
+  }
+
+ private:
+  // Start (or, with `upper`, the last second) of the day, month or year.
+  static double Bound(const std::string& text, bool upper) {
+    absl::Time t;
+    std::string err;
+    absl::Time next;
+    if (absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &t, &err)) {
+      next = t + absl::Hours(24);
+    } else if (absl::ParseTime("%Y-%m", text, absl::UTCTimeZone(), &t, &err)) {
+      absl::CivilMonth m = absl::ToCivilMonth(t, absl::UTCTimeZone());
+      next = absl::FromCivil(m + 1, absl::UTCTimeZone());
+    } else if (text.size() == 4 && absl::ParseTime("%Y", text, absl::UTCTimeZone(), &t, &err)) {
+      absl::CivilYear y = absl::ToCivilYear(t, absl::UTCTimeZone());
+      next = absl::FromCivil(y + 1, absl::UTCTimeZone());
+    } else {
+      throw Xapian::QueryParserError(absl::StrCat(
+          "published:", text, " is not a date; use YYYY, YYYY-MM or YYYY-MM-DD, as in "
+          "published:2009-04-01..2009-12-31"));
+    }
+    return static_cast<double>(absl::ToUnixSeconds(upper ? next - absl::Seconds(1) : t));
+  }
+};
+
+// Lowercased word sequences under which a lexicon variant is looked up as a
+// synonym key: with and without accents, singular and plural.
+std::vector<std::string> SynonymKeys(const common::LexiconVariant& v) {
+  std::vector<std::string> keys;
+  std::string plain = common::CollapseWhitespace(common::FoldCase(common::FoldTypography(v.text)));
+  std::vector<std::string> forms = {plain, common::StripAccents(plain)};
+  for (const std::string& form : forms) {
+    // The query parser splits on punctuation; so do the keys.
+    std::vector<std::string> words;
+    for (const std::string& w : common::Lexicon::Words(form)) words.push_back(common::FoldCase(w));
+    if (words.empty()) continue;
+    std::string key = absl::StrJoin(words, " ");
+    keys.push_back(key);
+    keys.push_back(key + "s");
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
 
 // Counts the values of a slot that holds one value or a kListSeparator list.
 class ListValueSpy : public Xapian::MatchSpy {
@@ -179,6 +265,7 @@ auto Guard(absl::string_view what, Fn&& fn) -> decltype(fn()) {
 struct XapianIndex::Impl {
   std::string path;
   Xapian::Stem stemmer{"english"};
+  const common::Lexicon* lexicon = nullptr;
 
   absl::Mutex write_mu;
   std::unique_ptr<Xapian::WritableDatabase> writer ABSL_GUARDED_BY(write_mu);
@@ -277,6 +364,8 @@ struct XapianIndex::Impl {
     }
     for (const v1::Entity& e : post.entities()) {
       doc.add_boolean_term("XE" + BooleanValue(e.id()));
+      doc.add_term("XEW" + BooleanValue(e.id()), static_cast<Xapian::termcount>(
+                                                      std::max(1, e.mentions())));
       entities.push_back(e.id());
     }
     if (!post.site().empty()) doc.add_boolean_term("H" + BooleanValue(post.site()));
@@ -290,6 +379,10 @@ struct XapianIndex::Impl {
       doc.add_value(kSlotYear, year);
     }
     doc.add_value(kSlotCluster, post.cluster_key().empty() ? post.id() : post.cluster_key());
+    if (post.body().size() >= kMinNearDuplicateBodyBytes) {
+      doc.add_value(kSlotSimHash, EncodeSimHash(post.simhash()));
+      for (int b = 0; b < kSimHashBands; ++b) doc.add_boolean_term(BandTerm(post.simhash(), b));
+    }
     auto join = [](const std::vector<std::string>& v) {
       return absl::StrJoin(v, std::string(1, kListSeparator));
     };
@@ -302,12 +395,114 @@ struct XapianIndex::Impl {
     return doc;
   }
 
+  // The stored post with this id, if any (uncommitted changes included).
+  std::optional<v1::Post> StoredPost(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    std::string term = IdTerm(id);
+    Xapian::PostingIterator p = writer->postlist_begin(term);
+    if (p == writer->postlist_end(term)) return std::nullopt;
+    v1::Post post;
+    if (!post.ParseFromString(writer->get_document(*p).get_data())) return std::nullopt;
+    return post;
+  }
+
+  // The cluster of the nearest stored near-duplicate, or the post's own id.
+  std::string ClusterFor(const v1::Post& post) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    if (post.body().size() < kMinNearDuplicateBodyBytes) return post.id();
+    std::vector<Xapian::Query> bands;
+    for (int b = 0; b < kSimHashBands; ++b) bands.emplace_back(BandTerm(post.simhash(), b));
+    Xapian::Enquire enquire(*writer);
+    enquire.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT,
+                                    Xapian::Query(Xapian::Query::OP_OR, bands.begin(), bands.end()),
+                                    Xapian::Query(IdTerm(post.id()))));
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    Xapian::MSet candidates = enquire.get_mset(0, 50);
+    int best = kNearDuplicateBits + 1;
+    std::string cluster = post.id();
+    for (Xapian::MSetIterator it = candidates.begin(); it != candidates.end(); ++it) {
+      Xapian::Document doc = it.get_document();
+      int d = common::HammingDistance(post.simhash(), DecodeSimHash(doc.get_value(kSlotSimHash)));
+      if (d < best) {
+        best = d;
+        cluster = doc.get_value(kSlotCluster);
+      }
+    }
+    return cluster;
+  }
+
   // Returns the newest version recorded for `id`, or 0.
   int64_t StoredVersion(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
     int64_t v = 0;
     std::string s = writer->get_metadata(VersionKey(id));
     if (!s.empty() && !absl::SimpleAtoi(s, &v)) v = 0;
     return v;
+  }
+
+  // Writes the lexicon's variants as synonyms of their XEW entity terms when
+  // the lexicon differs from the one recorded in the database.
+  void SyncSynonyms() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    std::string fingerprint;
+    for (const common::LexiconEntry& e : lexicon->entries()) {
+      absl::StrAppend(&fingerprint, e.id, "\t");
+      for (const auto& v : e.variants) absl::StrAppend(&fingerprint, v.text, "|");
+      absl::StrAppend(&fingerprint, "\n");
+    }
+    std::string hash = absl::StrCat(absl::Hex(std::hash<std::string>()(fingerprint)), ":",
+                                    fingerprint.size());
+    if (writer->get_metadata("lexicon") == hash) return;
+    std::vector<std::string> old_keys;
+    for (auto k = writer->synonym_keys_begin(); k != writer->synonym_keys_end(); ++k) {
+      old_keys.push_back(*k);
+    }
+    for (const std::string& k : old_keys) writer->clear_synonyms(k);
+    for (const common::LexiconEntry& e : lexicon->entries()) {
+      std::string target = "XEW" + BooleanValue(e.id);
+      for (const common::LexiconVariant& v : e.variants) {
+        for (const std::string& key : SynonymKeys(v)) writer->add_synonym(key, target);
+      }
+    }
+    writer->set_metadata("lexicon", hash);
+    Commit();
+    SCR_LOG(INFO) << "synonyms rebuilt from a lexicon of " << lexicon->entries().size()
+                  << " entities";
+  }
+
+  // Words of the lexicon variants of entities the query text names: added to
+  // the highlight query so snippets mark synonym matches too.
+  std::vector<std::string> SynonymHighlightTerms(const std::string& query_text) {
+    std::vector<std::string> terms;
+    for (const v1::Entity& e : lexicon->FindEntities(query_text)) {
+      const common::LexiconEntry* entry = lexicon->Find(e.id());
+      if (entry == nullptr) continue;
+      for (const common::LexiconVariant& v : entry->variants) {
+        std::string folded = common::FoldCase(common::FoldTypography(v.text));
+        for (const std::string& form : {folded, common::StripAccents(folded)}) {
+          for (const std::string& w : common::Lexicon::Words(form)) {
+            std::string lw = common::FoldCase(w);
+            terms.push_back(lw);
+            terms.push_back("Z" + stemmer(lw));
+          }
+        }
+      }
+    }
+    return terms;
+  }
+
+  // Drops a spelling correction that would change a known lexicon term.
+  std::string GuardCorrection(const std::string& original, const std::string& corrected) {
+    if (corrected.empty()) return corrected;
+    std::vector<std::string> a = absl::StrSplit(original, ' ', absl::SkipEmpty());
+    std::vector<std::string> b = absl::StrSplit(corrected, ' ', absl::SkipEmpty());
+    if (a.size() != b.size()) return corrected;
+    bool changed = false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (common::FoldCase(a[i]) == common::FoldCase(b[i])) continue;
+      if (!lexicon->FindEntities(a[i]).empty()) {
+        b[i] = a[i];
+      } else {
+        changed = true;
+      }
+    }
+    return changed ? absl::StrJoin(b, " ") : "";
   }
 
   void Commit() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
@@ -338,6 +533,7 @@ struct XapianIndex::Impl {
     qp.add_boolean_prefix("entity", new FoldedBooleanProcessor("XE"));
     qp.add_boolean_prefix("lang", new FoldedBooleanProcessor("L"));
     qp.add_boolean_prefix("year", "Y");
+    qp.add_rangeprocessor(new PublishedRangeProcessor());
     qp.set_max_expansion(100, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
     return qp;
   }
@@ -421,15 +617,45 @@ struct XapianIndex::Impl {
     return nullptr;
   }
 
+  // Parses; when stray operator syntax makes the query unparseable ("Ofsted
+  // AND"), reads operators as plain words instead. Errors of our own range
+  // processor (a malformed date) are not recovered from.
+  static Xapian::Query ParseLenient(Xapian::QueryParser& qp, const std::string& text,
+                                    unsigned flags) {
+    try {
+      return qp.parse_query(text, flags);
+    } catch (const Xapian::QueryParserError& e) {
+      if (absl::StartsWith(e.get_msg(), "published:")) throw;
+      return qp.parse_query(text, flags & ~(Xapian::QueryParser::FLAG_BOOLEAN |
+                                            Xapian::QueryParser::FLAG_LOVEHATE |
+                                            Xapian::QueryParser::FLAG_BOOLEAN_ANY_CASE));
+    }
+  }
+
   SearchResults RunSearch(Xapian::Database& db, const SearchQuery& q) {
     SearchResults results;
     Xapian::QueryParser qp = MakeParser(db);
     Xapian::Query text;
+    std::vector<std::string> highlight_terms;
     if (!q.text.empty()) {
       unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
-                       Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
-      text = qp.parse_query(common::FoldTypography(q.text), flags);
-      results.corrected_query = qp.get_corrected_query_string();
+                       Xapian::QueryParser::FLAG_SPELLING_CORRECTION |
+                       Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
+      std::string folded = common::FoldTypography(q.text);
+      // Posts holding every word rank first: the AND reading of the query,
+      // weighted up, is added to the OR reading that decides what matches.
+      Xapian::Query any = ParseLenient(qp, folded, flags);
+      results.corrected_query = GuardCorrection(folded, qp.get_corrected_query_string());
+      qp.set_default_op(Xapian::Query::OP_AND);
+      Xapian::Query all =
+          ParseLenient(qp, folded, flags & ~Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+      if (all.get_description() == any.get_description()) {
+        text = any;
+      } else {
+        text = Xapian::Query(Xapian::Query::OP_OR,
+                             Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, all, kAllWordsBoost), any);
+      }
+      highlight_terms = SynonymHighlightTerms(folded);
     }
     Xapian::Query query = Combine(text, FilterQuery(q.filter, ""));
     if (!q.cluster_key.empty()) {
@@ -491,6 +717,18 @@ struct XapianIndex::Impl {
           {spec->name, TopValues(counts, q.facet_size, sel != nullptr ? *sel : kNone)});
     }
 
+    // Snippets highlight the query's terms and, for lexicon entities the
+    // query names, the words of their other variants.
+    const Xapian::MSet* snippet_mset = &mset;
+    Xapian::MSet highlight_mset;
+    if (!highlight_terms.empty() && q.snippet_length > 0 && !mset.empty()) {
+      std::vector<Xapian::Query> parts = {text};
+      for (const std::string& t : highlight_terms) parts.emplace_back(t);
+      Xapian::Enquire highlight(db);
+      highlight.set_query(Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end()));
+      highlight_mset = highlight.get_mset(0, 1);
+      snippet_mset = &highlight_mset;
+    }
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
       SearchHit hit;
       Xapian::Document doc = it.get_document();
@@ -498,8 +736,8 @@ struct XapianIndex::Impl {
       hit.score = text.empty() ? 0 : it.get_weight();
       if (q.collapse_duplicates) hit.duplicate_count = static_cast<int>(it.get_collapse_count());
       if (q.snippet_length > 0 && !text.empty()) {
-        hit.snippet = MakeSnippet(mset, hit.post.body(), q.snippet_length);
-        hit.title = MakeTitleHighlight(mset, hit.post.title());
+        hit.snippet = MakeSnippet(*snippet_mset, hit.post.body(), q.snippet_length);
+        hit.title = MakeTitleHighlight(*snippet_mset, hit.post.title());
       } else if (q.snippet_length > 0) {
         hit.snippet.text = common::TruncateUtf8(hit.post.body(), q.snippet_length);
         hit.title.text = hit.post.title();
@@ -525,9 +763,11 @@ XapianIndex::~XapianIndex() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string& path,
+                                                              const common::Lexicon* lexicon) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
+  impl->lexicon = lexicon != nullptr ? lexicon : &common::Lexicon::Default();
   absl::Status status = Guard("opening index " + path, [&]() -> absl::Status {
     absl::MutexLock lock(&impl->write_mu);
     impl->writer = std::make_unique<Xapian::WritableDatabase>(
@@ -536,6 +776,7 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
     impl->indexer.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
     impl->indexer.set_database(*impl->writer);
     impl->indexer.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+    impl->SyncSynonyms();
     // Check a reader can open what the writer created.
     Xapian::Database probe(path);
     return absl::OkStatus();
@@ -559,8 +800,13 @@ absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Upsert(absl::Span<const v
         continue;
       }
       std::string id_term = IdTerm(post.id());
-      bool exists = impl_->writer->term_exists(id_term);
-      impl_->writer->replace_document(id_term, impl_->BuildDocument(post));
+      std::optional<v1::Post> existing = impl_->StoredPost(post.id());
+      v1::Post merged = existing ? common::MergePosts(*existing, post) : post;
+      merged.set_cluster_key(existing && !existing->cluster_key().empty()
+                                 ? existing->cluster_key()
+                                 : impl_->ClusterFor(merged));
+      bool exists = existing.has_value();
+      impl_->writer->replace_document(id_term, impl_->BuildDocument(merged));
       impl_->writer->set_metadata(VersionKey(post.id()), absl::StrCat(post.version()));
       batch_versions[post.id()] = post.version();
       outcomes.push_back(exists ? WriteOutcome::kUpdated : WriteOutcome::kCreated);

@@ -6,7 +6,8 @@
 //   free text   title (prefix S and unprefixed, weighted 3x) and body;
 //               English stemming (STEM_SOME), positions for phrases and NEAR
 //   boolean     Q id, XC category, K tag, H site, A author, XE entity,
-//               Y year, L language (values case-folded)
+//               Y year, L language (values case-folded), XB simhash bands
+//   weighted    XEW entity, wdf = mentions (lexicon synonyms point at it)
 //   values      0 published (sortable), 1 cluster key, 2.. facet lists
 //   data        the Post, serialized protobuf
 //   metadata    "v:<id>" the newest version seen per id (posts and deletes),
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/lexicon.h"
 #include "search-service/index.h"
 
 namespace scr::search {
@@ -26,8 +28,11 @@ class XapianIndex : public Index {
  public:
   // Opens or creates the database in folder `path`. FAILED_PRECONDITION when
   // the folder holds something that is not a usable Xapian database, or the
-  // database is locked by another writer.
-  static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(const std::string& path);
+  // database is locked by another writer. `lexicon` (not owned; must outlive
+  // the index; default the built-in one) supplies synonyms: its variants are
+  // written to the database's synonym table whenever the lexicon changed.
+  static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(
+      const std::string& path, const common::Lexicon* lexicon = nullptr);
 
   ~XapianIndex() override;
 

@@ -142,5 +142,49 @@ TEST_F(XapianIndexTest, SecondWriterGetsClearError) {
   EXPECT_NE(second.status().message().find("locked"), std::string::npos) << second.status();
 }
 
+TEST_F(XapianIndexTest, SightingsOfOnePostMerge) {
+  v1::Post archive = MakePost("u1", "T", "The full text of the post.", 1);
+  archive.add_source_urls("https://b.example/tag/x");
+  archive.add_tags("x");
+  v1::Post feed = MakePost("u1", "T", "The full", 2);
+  feed.set_body_is_excerpt(true);
+  feed.add_source_urls("https://b.example/feed");
+  feed.add_categories("Policy");
+  ASSERT_TRUE(index_->Upsert({archive}).ok());
+  ASSERT_TRUE(index_->Upsert({feed}).ok());
+  auto post = index_->GetPost("u1");
+  ASSERT_TRUE(post.ok());
+  EXPECT_EQ(post->body(), "The full text of the post.");
+  EXPECT_EQ(post->source_urls_size(), 2);
+  EXPECT_EQ(post->tags_size(), 1);
+  EXPECT_EQ(post->categories_size(), 1);
+  EXPECT_EQ(index_->Stats()->document_count, 1);
+}
+
+TEST_F(XapianIndexTest, NearDuplicatesShareAClusterAndCollapse) {
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "word" + std::to_string(i) + " reviews safeguarding ";
+  v1::Post a = MakePost("u1", "Original", text, 1);
+  a.set_simhash(0x123456789abcdef0ull);
+  v1::Post b = MakePost("u2", "Repost", text + " Posted from my phone", 1);
+  b.set_simhash(0x123456789abcdef3ull);  // 2 bits away
+  v1::Post c = MakePost("u3", "Different", text, 1);
+  c.set_simhash(0xfedcba9876543210ull);
+  ASSERT_TRUE(index_->Upsert({a, b, c}).ok());
+  EXPECT_EQ(index_->GetPost("u2")->cluster_key(), "u1");
+  EXPECT_EQ(index_->GetPost("u3")->cluster_key(), "u3");
+  SearchQuery q;
+  q.text = "safeguarding";
+  q.collapse_duplicates = true;
+  auto r = index_->Search(q);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), 2u);
+  int folded = r->hits[0].duplicate_count + r->hits[1].duplicate_count;
+  EXPECT_EQ(folded, 1);
+  SearchQuery expand;
+  expand.cluster_key = "u1";
+  EXPECT_EQ(index_->Search(expand)->hits.size(), 2u);
+}
+
 }  // namespace
 }  // namespace scr::search
