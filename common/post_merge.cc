@@ -46,6 +46,17 @@ v1::Post MergePosts(const v1::Post& existing, const v1::Post& incoming) {
   }
   Unite(existing.categories(), incoming.categories(), out.mutable_categories());
   Unite(existing.tags(), incoming.tags(), out.mutable_tags());
+  // RSS cannot tell tags from categories and lists both as <category>: a
+  // label that is a tag in any sighting is not also a category.
+  {
+    std::set<std::string> tags;
+    for (const std::string& t : out.tags()) tags.insert(FoldCase(t));
+    google::protobuf::RepeatedPtrField<std::string> kept;
+    for (const std::string& c : out.categories()) {
+      if (!tags.count(FoldCase(c))) *kept.Add() = c;
+    }
+    *out.mutable_categories() = std::move(kept);
+  }
   auto fill = [](const std::string& a, const std::string& b) { return a.empty() ? b : a; };
   out.set_canonical_url(fill(incoming.canonical_url(), existing.canonical_url()));
   out.set_author(fill(incoming.author(), existing.author()));

@@ -14,7 +14,8 @@ namespace scr::common {
 //    entities come from `incoming` unless it is an excerpt and `existing` is
 //    not; between two texts of the same kind the newer wins;
 //  - source URLs, categories and tags are united (case-insensitively, first
-//    spelling kept, order of first sighting);
+//    spelling kept, order of first sighting); a label that is a tag in either
+//    sighting is dropped from the categories (RSS lists tags as categories);
 //  - author, published time, language and canonical URL are kept from
 //    `existing` when `incoming` lacks them;
 //  - comment_count is the larger; version and fetched are the incoming ones.

@@ -34,6 +34,7 @@ bool IsWp(const xmlNode* n) { return absl::StrContains(NsHref(n), "wordpress.org
 bool IsContentNs(const xmlNode* n) { return absl::StrContains(NsHref(n), "rss/1.0/modules/content"); }
 bool IsDc(const xmlNode* n) { return absl::StrContains(NsHref(n), "purl.org/dc/elements"); }
 bool IsSlash(const xmlNode* n) { return absl::StrContains(NsHref(n), "rss/1.0/modules/slash"); }
+bool IsThread(const xmlNode* n) { return absl::StrContains(NsHref(n), "syndication/thread/1.0"); }
 
 std::string Text(const xmlNode* n) {
   xmlChar* c = xmlNodeGetContent(n);
@@ -99,7 +100,7 @@ bool ParseRssItem(const xmlNode* item, bool wxr, const std::map<std::string, std
       std::string login = common::CollapseWhitespace(Text(c));
       auto it = authors.find(login);
       post->author = it != authors.end() ? it->second : login;
-    } else if (IsSlash(c) && name == "comments") {
+    } else if ((IsSlash(c) && name == "comments") || (IsThread(c) && name == "total")) {
       int n = 0;
       if (absl::SimpleAtoi(common::CollapseWhitespace(Text(c)), &n)) post->comment_count = n;
     } else if (c->ns == nullptr || NsHref(c).empty()) {
@@ -163,7 +164,7 @@ void ParseAtomEntry(const xmlNode* entry, ParsedPost* post) {
     }
     if (name == "content") content = Text(c);
     if (name == "summary") summary = Text(c);
-    if (IsSlash(c) && name == "comments") {
+    if ((IsSlash(c) && name == "comments") || (IsThread(c) && name == "total")) {
       int n = 0;
       if (absl::SimpleAtoi(common::CollapseWhitespace(Text(c)), &n)) post->comment_count = n;
     }

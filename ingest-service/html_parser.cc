@@ -399,8 +399,37 @@ std::string StripSiteSuffix(const std::string& title) {
 
 }  // namespace
 
+// WordPress stores classic-editor posts without <p> tags: blank lines
+// separate paragraphs (its wpautop adds the tags on display). Does the same
+// for fragments with no block markup of their own.
+std::string AutoParagraphs(absl::string_view html) {
+  std::string lower = absl::AsciiStrToLower(html.substr(0, 65536));
+  if (absl::StrContains(lower, "<p") || absl::StrContains(lower, "<div") ||
+      !absl::StrContains(html, "\n")) {
+    return std::string(html);
+  }
+  std::string out = "<p>";
+  int newlines = 0;
+  for (char c : html) {
+    if (c == '\n') {
+      ++newlines;
+      continue;
+    }
+    if (newlines >= 2 || (newlines == 1 && c == '\r')) {
+      out += "</p><p>";
+    } else if (newlines == 1) {
+      out += "<br>";
+    }
+    newlines = 0;
+    if (c != '\r') out.push_back(c);
+  }
+  out += "</p>";
+  return out;
+}
+
 std::vector<std::string> HtmlFragmentToParagraphs(absl::string_view html, bool* excerpt) {
-  std::string wrapped = absl::StrCat("<html><body><div>", html, "</div></body></html>");
+  std::string wrapped =
+      absl::StrCat("<html><body><div>", AutoParagraphs(html), "</div></body></html>");
   int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                 HTML_PARSE_NONET | HTML_PARSE_COMPACT;
   DocPtr doc(htmlReadMemory(wrapped.data(), static_cast<int>(wrapped.size()), nullptr, "UTF-8",
@@ -517,9 +546,11 @@ absl::StatusOr<ParsedItem> ParseHtmlPage(absl::string_view html, const HtmlLimit
   if (item.posts.empty()) {
     return absl::InvalidArgumentError("content: no post text found in the HTML");
   }
-  // A page with one post: the page's canonical URL is the post's permalink.
-  if (item.posts.size() == 1 && item.posts[0].permalink.empty()) {
-    item.posts[0].permalink = item.canonical_url;
+  // A page with one post: the page's canonical URL is the post's permalink,
+  // and a comments section after the article ("2 thoughts on ...") counts.
+  if (item.posts.size() == 1) {
+    if (item.posts[0].permalink.empty()) item.posts[0].permalink = item.canonical_url;
+    item.posts[0].comment_count = std::max(item.posts[0].comment_count, FindCommentCount(root));
   }
   for (ParsedPost& p : item.posts) {
     p.title = common::ToNfc(common::CollapseWhitespace(p.title));

@@ -95,23 +95,28 @@ class TextPageBuilder {
         if (has_body) in_footer_ = true;
         return;
       case LineKind::kComments:
-        if (current_) {
-          current_->comment_count = std::max(current_->comment_count, info.count);
+        if (ParsedPost* p = FooterTarget()) {
+          p->comment_count = std::max(p->comment_count, info.count);
           if (has_body) in_footer_ = true;
         }
         return;
       case LineKind::kTags:
-        if (current_) {
-          for (const auto& l : info.labels) AddUnique(current_->tags, l);
+        if (ParsedPost* p = FooterTarget()) {
+          for (const auto& l : info.labels) AddUnique(p->tags, l);
           if (has_body) in_footer_ = true;
         }
         return;
       case LineKind::kCategories:
         if (current_) {
           for (const auto& l : info.labels) AddUnique(current_->categories, l);
+          for (const auto& l : info.tags) AddUnique(current_->tags, l);
           current_->comment_count = std::max(current_->comment_count, info.count);
-          // A category line after the body closes the post.
-          if (has_body) EndPost();
+          // A category line after the body closes the post; tag and comment
+          // lines right after it still belong to that post.
+          if (has_body) {
+            EndPost();
+            closed_by_footer_ = true;
+          }
         }
         return;
       case LineKind::kMeta:
@@ -125,7 +130,16 @@ class TextPageBuilder {
     }
   }
 
+  // The post a footer line belongs to: the open one, or the one a category
+  // line just closed.
+  ParsedPost* FooterTarget() {
+    if (current_) return &*current_;
+    if (closed_by_footer_ && !posts_.empty()) return &posts_.back();
+    return nullptr;
+  }
+
   void AddContent(const std::string& block) {
+    closed_by_footer_ = false;
     bool title_like = LooksLikeTitle(block);
     if (!current_) {
       StartPost();
@@ -169,6 +183,7 @@ class TextPageBuilder {
   std::vector<ParsedPost> posts_;
   std::optional<ParsedPost> current_;
   bool in_footer_ = false;
+  bool closed_by_footer_ = false;
   std::vector<std::string> page_tags_;
   std::vector<std::string> page_categories_;
 };

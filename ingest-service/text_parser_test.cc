@@ -78,6 +78,18 @@ TEST(TextParserTest, SinglePostWithMetaLine) {
   EXPECT_EQ(p.paragraphs.size(), 2u);
 }
 
+TEST(TextParserTest, FootersAfterTheCategoryLineAndCompoundFooters) {
+  auto item = ParseTextPage(
+      "First post\n\nBody one.\n\nFiled under policy\n\nTagged LSCB, Munro review\n\n"
+      "Second post\n\nBody two.\n\nPosted in practice | Tagged SCR | 2 Comments\n");
+  ASSERT_TRUE(item.ok()) << item.status();
+  ASSERT_EQ(item->posts.size(), 2u);
+  EXPECT_EQ(item->posts[0].tags, (std::vector<std::string>{"LSCB", "Munro review"}));
+  EXPECT_EQ(item->posts[1].categories, (std::vector<std::string>{"practice"}));
+  EXPECT_EQ(item->posts[1].tags, (std::vector<std::string>{"SCR"}));
+  EXPECT_EQ(item->posts[1].comment_count, 2);
+}
+
 TEST(TextParserTest, NoTextIsInvalidArgument) {
   auto item = ParseTextPage("Advertisements\n\nShare this:\n");
   EXPECT_EQ(item.status().code(), absl::StatusCode::kInvalidArgument);

@@ -146,15 +146,20 @@ LineInfo ClassifyLine(absl::string_view line) {
     if (auto rest = AfterPrefix(line, f, prefix)) {
       // "Posted in X | Tagged Y | Leave a comment" carries several footers.
       info.kind = LineKind::kCategories;
+      bool first = true;
       for (absl::string_view segment : absl::StrSplit(*rest, '|')) {
-        LineInfo sub = ClassifyLine(absl::StripAsciiWhitespace(segment));
-        if (sub.kind == LineKind::kTags) continue;
-        if (sub.kind == LineKind::kComments) {
-          info.count = sub.count;
+        absl::string_view trimmed = absl::StripAsciiWhitespace(segment);
+        if (first) {
+          first = false;
+          for (auto& l : SplitLabels(trimmed)) info.labels.push_back(std::move(l));
           continue;
         }
-        for (auto& l : SplitLabels(segment)) info.labels.push_back(std::move(l));
-        break;
+        LineInfo sub = ClassifyLine(trimmed);
+        if (sub.kind == LineKind::kTags) {
+          for (auto& l : sub.labels) info.tags.push_back(std::move(l));
+        } else if (sub.kind == LineKind::kComments) {
+          info.count = sub.count;
+        }
       }
       return info;
     }

@@ -30,6 +30,8 @@ struct LineInfo {
   int count = 0;
   // kCategories, kTags, kArchive*: the labels.
   std::vector<std::string> labels;
+  // kCategories: tags from a compound footer ("Posted in X | Tagged Y").
+  std::vector<std::string> tags;
   // kMeta: what could be read.
   std::string author;
   std::optional<absl::Time> published;

@@ -108,7 +108,10 @@ bool CollectFiles(const std::vector<std::string>& paths, std::vector<std::filesy
     if (std::filesystem::is_directory(p, ec)) {
       std::vector<std::filesystem::path> files;
       for (const auto& entry : std::filesystem::recursive_directory_iterator(p, ec)) {
-        if (entry.is_regular_file() && entry.path().filename().string()[0] != '.') {
+        std::string name = entry.path().filename().string();
+        // Folders of inputs often carry their own notes; those are not items.
+        bool note = absl::StartsWith(name, "README") || absl::StartsWith(name, "LICENSE");
+        if (entry.is_regular_file() && name[0] != '.' && !note) {
           files.push_back(entry.path());
         }
       }
@@ -415,7 +418,8 @@ int RunSearch(const GlobalOptions& options, const std::vector<std::string>& word
   for (const v1::Facet& facet : response.facets()) {
     std::cout << "\n" << facet.name() << ":";
     for (const v1::FacetValue& v : facet.values()) {
-      std::cout << "  " << (v.selected() ? "*" : "") << v.value() << " (" << v.count() << ")";
+      std::cout << "  " << (v.selected() ? "*" : "")
+                << (v.label().empty() ? v.value() : v.label()) << " (" << v.count() << ")";
     }
     std::cout << "\n";
   }
@@ -574,7 +578,8 @@ std::string HelpText(const std::string& command) {
   if (command == "ingest") {
     return absl::StrCat(
         "Usage: scrctl ingest PATH... [--wait] [--content_type=T] [--source_url=URL]\n\n"
-        "Sends each file (folders recursively) as one raw item. The content type comes from\n"
+        "Sends each file (folders recursively, skipping hidden, README* and LICENSE* files)\n"
+        "as one raw item. The content type comes from\n"
         "the extension (.txt .html .htm .xml .rss .atom) or is sniffed by the service.\n"
         "  --wait               return only when every post is searchable\n"
         "  --wait_timeout_s=N   give up waiting after N seconds (default 120)\n"

@@ -187,6 +187,7 @@ v1::SearchResponse SearchResponseToProto(const TimedResults& timed) {
       value->set_value(v.value);
       value->set_count(v.count);
       value->set_selected(v.selected);
+      value->set_label(v.label.empty() ? v.value : v.label);
     }
   }
   out.set_corrected_query(r.corrected_query);

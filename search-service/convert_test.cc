@@ -51,7 +51,7 @@ TEST(ConvertTest, ResponseRoundTripKeepsHitsFacetsAndToken) {
   hit.snippet = {"a b c", {{2, 3}}};
   t.results.hits = {hit, hit};
   t.results.estimated_total = 5;
-  t.results.facets = {{"category", {{"x", 2, true}}}};
+  t.results.facets = {{"category", {{"x", 2, true, "X"}}}};
   t.took_micros = 12;
   v1::SearchRequest request;
   SearchQuery q;
@@ -62,6 +62,7 @@ TEST(ConvertTest, ResponseRoundTripKeepsHitsFacetsAndToken) {
   EXPECT_EQ(out.hits(0).snippet().highlights(0).end(), 3);
   EXPECT_EQ(out.facets(0).values(0).count(), 2);
   EXPECT_TRUE(out.facets(0).values(0).selected());
+  EXPECT_EQ(out.facets(0).values(0).label(), "X");
   EXPECT_EQ(out.took_micros(), 12);
   ASSERT_FALSE(out.next_page_token().empty());
   EXPECT_EQ(*DecodePageToken(request, out.next_page_token()), 2);

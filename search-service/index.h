@@ -65,6 +65,7 @@ struct FacetValueCount {
   std::string value;
   int64_t count = 0;
   bool selected = false;
+  std::string label;  // display text; empty means value
 };
 
 struct FacetResult {

@@ -596,7 +596,7 @@ struct XapianIndex::Impl {
   std::vector<FacetValueCount> TopValues(const std::map<std::string, int64_t>& counts, int limit,
                                          const std::vector<std::string>& selected) {
     std::vector<FacetValueCount> values;
-    for (const auto& [value, count] : counts) values.push_back({value, count, false});
+    for (const auto& [value, count] : counts) values.push_back({value, count, false, ""});
     std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
       return a.count != b.count ? a.count > b.count : a.value < b.value;
     });
@@ -713,8 +713,14 @@ struct XapianIndex::Impl {
         counts = spy.counts();
       }
       static const std::vector<std::string> kNone;
-      results.facets.push_back(
-          {spec->name, TopValues(counts, q.facet_size, sel != nullptr ? *sel : kNone)});
+      std::vector<FacetValueCount> values =
+          TopValues(counts, q.facet_size, sel != nullptr ? *sel : kNone);
+      if (std::string_view(spec->name) == "entity") {
+        for (FacetValueCount& v : values) {
+          if (const common::LexiconEntry* e = lexicon->Find(v.value)) v.label = e->name;
+        }
+      }
+      results.facets.push_back({spec->name, std::move(values)});
     }
 
     // Snippets highlight the query's terms and, for lexicon entities the
