@@ -4,7 +4,8 @@
 # posts and prints how to search. Ctrl-C stops everything cleanly.
 #
 # Environment: SCR_DATA_DIR (default ./data), SCR_INGEST (default
-# 127.0.0.1:50051), SCR_SEARCH (default 127.0.0.1:50052).
+# 127.0.0.1:50051), SCR_SEARCH (default 127.0.0.1:50052), SCR_HTTP (default
+# 127.0.0.1:8080, the web page and HTTP/JSON API).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
@@ -16,6 +17,7 @@ build=${SCR_BUILD_DIR:-build}
 data=${SCR_DATA_DIR:-$root/data}
 ingest_addr=${SCR_INGEST:-127.0.0.1:50051}
 search_addr=${SCR_SEARCH:-127.0.0.1:50052}
+http_addr=${SCR_HTTP:-127.0.0.1:8080}
 scrctl=("$root/$build/scrctl/scrctl" --ingest="$ingest_addr" --search="$search_addr")
 mkdir -p "$data/logs"
 
@@ -50,7 +52,7 @@ wait_healthy() {
 }
 
 "$build/search-service/search-service" --listen="$search_addr" --data_dir="$data/search" \
-  2>>"$data/logs/search.log" &
+  --http_listen="$http_addr" 2>>"$data/logs/search.log" &
 pids+=($!)
 wait_healthy search "${pids[-1]}" "$data/logs/search.log"
 
@@ -65,6 +67,8 @@ echo "Loading the sample posts from samples/ ..."
 cat <<MSG
 
 Both services are running (logs in $data/logs):
+  search page     http://$http_addr/
+  HTTP/JSON API   http://$http_addr/v1/search?q=Ofsted   (docs/WEB.md)
   ingest-service  gRPC  $ingest_addr   (scr.v1.IngestService)
   search-service  gRPC  $search_addr   (scr.v1.SearchService, scr.v1.IndexService)
 Both serve grpc.health.v1 and server reflection.
@@ -77,6 +81,7 @@ Try, in another terminal:
   $build/scrctl/scrctl ingest --wait ../shared/seeds/000_43de76a84da1bddb.txt
   $build/scrctl/scrctl search Edlington
   $build/scrctl/scrctl stats
+  curl 'http://$http_addr/v1/search?q=Edlington'
 
 Press Ctrl-C to stop.
 MSG

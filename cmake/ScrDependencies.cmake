@@ -20,6 +20,7 @@ endif()
 pkg_check_modules(LIBXML2 REQUIRED IMPORTED_TARGET libxml-2.0)
 pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc icu-i18n)
 pkg_check_modules(URIPARSER REQUIRED IMPORTED_TARGET liburiparser)
+pkg_check_modules(CPP_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 find_program(SCR_PROTOC protoc REQUIRED)
 find_program(SCR_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)

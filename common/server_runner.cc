@@ -31,7 +31,35 @@ void ServerRunner::BlockShutdownSignals() {
 ServerRunner::ServerRunner(ServerOptions options) : options_(std::move(options)) {}
 
 ServerRunner::~ServerRunner() {
+  {
+    absl::MutexLock lock(&health_mu_);
+    stop_health_ = true;
+  }
+  if (health_thread_.joinable()) health_thread_.join();
   if (server_) server_->Shutdown(std::chrono::system_clock::now());
+}
+
+void ServerRunner::WatchHealth(std::function<absl::Status()> check, absl::Duration period) {
+  health_thread_ = std::thread([this, check = std::move(check), period] {
+    bool serving = true;
+    while (true) {
+      {
+        absl::MutexLock lock(&health_mu_);
+        auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(health_mu_) { return stop_health_; };
+        if (health_mu_.AwaitWithTimeout(absl::Condition(&stop), period)) return;
+      }
+      absl::Status s = check();
+      if (s.ok() != serving) {
+        serving = s.ok();
+        if (serving) {
+          SCR_LOG(INFO) << "health: SERVING";
+        } else {
+          SCR_LOG(WARNING) << "health: NOT_SERVING: " << s;
+        }
+        SetServing(serving);
+      }
+    }
+  });
 }
 
 void ServerRunner::AddService(grpc::Service* service) { services_.push_back(service); }
@@ -129,6 +157,11 @@ void ServerRunner::WaitForShutdownSignal() {
   SCR_LOG(INFO) << "received " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
                 << ", shutting down (grace " << absl::FormatDuration(options_.shutdown_grace)
                 << ")";
+  {
+    absl::MutexLock lock(&health_mu_);
+    stop_health_ = true;
+  }
+  if (health_thread_.joinable()) health_thread_.join();
   SetServing(false);
   for (auto& callback : shutdown_callbacks_) callback();
   if (server_) {

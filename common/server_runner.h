@@ -18,10 +18,12 @@
 
 #include <functional>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace scr::common {
@@ -71,6 +73,12 @@ class ServerRunner {
   // Sets the overall health status ("" service) and that of every registered service.
   void SetServing(bool serving);
 
+  // After Start, polls `check` every `period` and sets health to SERVING
+  // when it returns OK, NOT_SERVING otherwise, logging each change. Stops
+  // when shutdown begins. Call at most once, before WaitForShutdownSignal.
+  void WatchHealth(std::function<absl::Status()> check,
+                   absl::Duration period = absl::Milliseconds(500));
+
   // Blocks until SIGTERM or SIGINT, then flips health to NOT_SERVING, runs
   // the shutdown callbacks and shuts the server down, cancelling RPCs still
   // running after the grace period.
@@ -83,6 +91,9 @@ class ServerRunner {
   std::vector<std::function<void()>> shutdown_callbacks_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::thread health_thread_;
+  absl::Mutex health_mu_;
+  bool stop_health_ ABSL_GUARDED_BY(health_mu_) = false;
 };
 
 // Parses "host:port" (IPv6 hosts in brackets). Returns INVALID_ARGUMENT

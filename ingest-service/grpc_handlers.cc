@@ -42,11 +42,19 @@ absl::Status IngestServiceHandler::IngestOne(const v1::IngestRequest& request,
   return absl::OkStatus();
 }
 
-grpc::Status IngestServiceHandler::Ingest(grpc::ServerContext*, const v1::IngestRequest* request,
+grpc::Status IngestServiceHandler::Finish(grpc::ServerContext* context, const absl::Status& status) {
+  if (auto hint = status.GetPayload(kRetryAfterPayload); hint.has_value()) {
+    context->AddTrailingMetadata(kRetryAfterPayload, std::string(*hint));
+  }
+  return ToGrpcStatus(status);
+}
+
+grpc::Status IngestServiceHandler::Ingest(grpc::ServerContext* context,
+                                          const v1::IngestRequest* request,
                                           v1::IngestResponse* response) {
   absl::Status s = IngestOne(*request, response);
   if (!s.ok()) response->Clear();
-  return ToGrpcStatus(s);
+  return Finish(context, s);
 }
 
 grpc::Status IngestServiceHandler::IngestStream(
@@ -58,6 +66,7 @@ grpc::Status IngestServiceHandler::IngestStream(
     v1::IngestResponse response;
     absl::Status s = IngestOne(request, &response);
     if (!s.ok()) {
+      // A failed item does not end the stream; its status says why.
       response.clear_results();
       response.mutable_status()->set_code(static_cast<int>(s.code()));
       response.mutable_status()->set_message(std::string(s.message()));
@@ -80,12 +89,56 @@ grpc::Status IngestServiceHandler::Normalize(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status IngestServiceHandler::Delete(grpc::ServerContext*,
+grpc::Status IngestServiceHandler::Delete(grpc::ServerContext* context,
                                           const v1::DeletePostRequest* request,
                                           v1::DeletePostResponse* response) {
   auto id = core_->Delete(request->id(), request->canonical_url());
-  if (!id.ok()) return ToGrpcStatus(id.status());
+  if (!id.ok()) return Finish(context, id.status());
   response->set_id(*id);
+  return grpc::Status::OK;
+}
+
+grpc::Status IngestServiceHandler::GetDeliveryStatus(grpc::ServerContext*,
+                                                     const v1::GetDeliveryStatusRequest*,
+                                                     v1::DeliveryStatus* response) {
+  response->set_pending(outbox_->size());
+  response->set_pending_limit(pending_limit_);
+  auto dead = outbox_->DeadLetterCount();
+  if (!dead.ok()) return ToGrpcStatus(dead.status());
+  response->set_dead_letters(*dead);
+  response->set_consecutive_failures(forwarder_->consecutive_failures());
+  response->set_last_error(std::string(forwarder_->last_error().message()));
+  return grpc::Status::OK;
+}
+
+grpc::Status IngestServiceHandler::ListDeadLetters(grpc::ServerContext*,
+                                                   const v1::ListDeadLettersRequest* request,
+                                                   v1::ListDeadLettersResponse* response) {
+  if (request->page_size() < 0 || request->page_size() > 1000) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("page_size: ", request->page_size(), " is out of range (0 to 1000)")));
+  }
+  auto letters = outbox_->ListDeadLetters(request->page_size() > 0 ? request->page_size() : 100);
+  if (!letters.ok()) return ToGrpcStatus(letters.status());
+  for (const DeadLetter& d : *letters) {
+    v1::DeadLetterEntry* e = response->add_entries();
+    e->set_seq(d.seq);
+    e->set_post_id(d.post_id);
+    e->set_is_delete(d.is_delete);
+    e->set_error(d.error);
+    e->mutable_failed_at()->set_seconds(absl::ToUnixSeconds(d.failed_at));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status IngestServiceHandler::RetryDeadLetters(grpc::ServerContext*,
+                                                    const v1::RetryDeadLettersRequest* request,
+                                                    v1::RetryDeadLettersResponse* response) {
+  std::vector<int64_t> seqs(request->seqs().begin(), request->seqs().end());
+  auto moved = outbox_->RequeueDeadLetters(seqs);
+  if (!moved.ok()) return ToGrpcStatus(moved.status());
+  forwarder_->Notify();
+  response->set_requeued(*moved);
   return grpc::Status::OK;
 }
 

@@ -9,7 +9,8 @@
 #include "common/logging.h"
 #include "common/server_runner.h"
 #include "ingest-service/grpc_handlers.h"
-#include "ingest-service/index_client.h"
+#include "ingest-service/forwarder.h"
+#include "ingest-service/outbox.h"
 #include "ingest-service/ingest_core.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address HOST:PORT; port 0 picks one");
@@ -17,6 +18,9 @@ ABSL_FLAG(std::string, search, "127.0.0.1:50052", "search-service gRPC address H
 ABSL_FLAG(std::string, data_dir, "", "folder for the ingest service's state; required");
 ABSL_FLAG(std::string, port_file, "", "write the bound gRPC port to this file once serving");
 ABSL_FLAG(int, shutdown_grace_ms, 10000, "longest wait for in-flight RPCs on SIGTERM");
+ABSL_FLAG(int64_t, outbox_limit, 100000,
+          "writes waiting for the search service before Ingest answers RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, index_timeout_ms, 30000, "deadline of each IndexService call");
 ABSL_FLAG(std::string, lexicon, "",
           "entity lexicon TSV (docs/LEXICON.md); default: the built-in lexicon/entities.tsv");
 
@@ -48,10 +52,22 @@ int main(int argc, char** argv) {
     }
     lexicon = *std::move(loaded);
   }
-  scr::ingest::IndexClientSink sink(absl::GetFlag(FLAGS_search));
+  auto outbox = scr::ingest::Outbox::Open(absl::GetFlag(FLAGS_data_dir) + "/outbox.db");
+  if (!outbox.ok()) {
+    SCR_LOG(ERROR) << outbox.status().message();
+    return 1;
+  }
+  if ((*outbox)->size() > 0) {
+    SCR_LOG(INFO) << (*outbox)->size() << " writes from before the restart wait for delivery";
+  }
+  scr::ingest::GrpcIndexWriter writer(absl::GetFlag(FLAGS_search),
+                                      absl::Milliseconds(absl::GetFlag(FLAGS_index_timeout_ms)));
+  scr::ingest::Forwarder forwarder(outbox->get(), &writer);
+  const int64_t limit = absl::GetFlag(FLAGS_outbox_limit);
+  scr::ingest::OutboxSink sink(outbox->get(), &forwarder, limit);
   scr::ingest::IngestCore core(
       scr::ingest::Normalizer({}, lexicon ? &*lexicon : nullptr), &sink);
-  scr::ingest::IngestServiceHandler handler(&core);
+  scr::ingest::IngestServiceHandler handler(&core, outbox->get(), &forwarder, limit);
 
   scr::common::ServerOptions options;
   options.name = "ingest-service";
@@ -60,10 +76,17 @@ int main(int argc, char** argv) {
   options.shutdown_grace = absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms));
   scr::common::ServerRunner runner(options);
   runner.AddService(&handler);
+  // In-flight requests finish first (they only append to the outbox); the
+  // forwarder then stops after its batch in flight: the rest waits on disk.
   if (auto s = runner.Start(); !s.ok()) {
     SCR_LOG(ERROR) << s.message();
     return 1;
   }
+  forwarder.Start();
+  // NOT_SERVING while the outbox cannot be written (a full disk).
+  runner.WatchHealth([&outbox] { return outbox->get()->Probe(); });
   runner.WaitForShutdownSignal();
+  forwarder.Stop();
+  SCR_LOG(INFO) << outbox->get()->size() << " writes left in the outbox for the next start";
   return 0;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages the build, the tests and the demo
 # need. Does nothing when every package is already installed.
-# Usage: scripts/install-deps.sh [--with-e2e]
+# Usage: scripts/install-deps.sh
 set -euo pipefail
 
 packages=(
@@ -12,7 +12,11 @@ packages=(
   libgtest-dev libgmock-dev
   libxml2-dev libicu-dev liburiparser-dev libssl-dev libsqlite3-dev
   libcpp-httplib-dev
+  chromium
 )
+# The web end-to-end test (tests/e2e) runs on node and npm: Debian's, unless
+# a node is already installed.
+if ! command -v node >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -137,6 +137,10 @@ class Index {
   virtual absl::StatusOr<v1::Post> GetPost(const std::string& id) = 0;
 
   virtual absl::StatusOr<IndexStats> Stats() = 0;
+
+  // OK while writes can be committed; the last write error otherwise
+  // (UNAVAILABLE for a full disk or an I/O error). Reads may still work.
+  virtual absl::Status Health() = 0;
 };
 
 }  // namespace scr::search

@@ -2,12 +2,17 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <optional>
+
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/lexicon.h"
 #include "common/logging.h"
 #include "common/server_runner.h"
 #include "search-service/grpc_handlers.h"
+#include "search-service/http_gateway.h"
+#include "search-service/http_request.h"
 #include "search-service/search_core.h"
 #include "search-service/xapian_index.h"
 
@@ -15,13 +20,24 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50052", "gRPC address HOST:PORT; port 
 ABSL_FLAG(std::string, data_dir, "", "folder holding the index (created if missing); required");
 ABSL_FLAG(std::string, port_file, "", "write the bound gRPC port to this file once serving");
 ABSL_FLAG(int, shutdown_grace_ms, 10000, "longest wait for in-flight RPCs on SIGTERM");
+ABSL_FLAG(std::string, http_listen, "",
+          "HTTP/JSON gateway and search page address HOST:PORT (port 0 picks one); empty: off");
+ABSL_FLAG(std::string, http_port_file, "", "write the bound HTTP port to this file once serving");
+ABSL_FLAG(std::string, cors_origins, "",
+          "origins allowed to call the HTTP API from a browser: comma list of "
+          "scheme://host[:port], or *; empty: none");
+ABSL_FLAG(int, http_threads, 8, "HTTP gateway worker threads");
+ABSL_FLAG(std::string, lexicon, "",
+          "entity lexicon TSV for synonyms (docs/LEXICON.md); default: the built-in "
+          "lexicon/entities.tsv");
 
 int main(int argc, char** argv) {
   scr::common::ServerRunner::BlockShutdownSignals();
   scr::common::SetLogProgramName("search-service");
   absl::SetProgramUsageMessage(
       "Serves search over a Xapian index.\n"
-      "Usage: search-service --listen=127.0.0.1:50052 --data_dir=DIR");
+      "Usage: search-service --listen=127.0.0.1:50052 --data_dir=DIR "
+      "[--http_listen=127.0.0.1:8080]");
   absl::ParseCommandLine(argc, argv);
 
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -33,7 +49,16 @@ int main(int argc, char** argv) {
     SCR_LOG(ERROR) << s.message();
     return 2;
   }
-  auto index = scr::search::XapianIndex::Open(data_dir + "/index");
+  std::optional<scr::common::Lexicon> lexicon;
+  if (!absl::GetFlag(FLAGS_lexicon).empty()) {
+    auto loaded = scr::common::Lexicon::Load(absl::GetFlag(FLAGS_lexicon));
+    if (!loaded.ok()) {
+      SCR_LOG(ERROR) << "--lexicon: " << loaded.status().message();
+      return 2;
+    }
+    lexicon = *std::move(loaded);
+  }
+  auto index = scr::search::XapianIndex::Open(data_dir + "/index", lexicon ? &*lexicon : nullptr);
   if (!index.ok()) {
     SCR_LOG(ERROR) << index.status().message();
     return 1;
@@ -41,6 +66,23 @@ int main(int argc, char** argv) {
   scr::search::SearchCore core(index->get());
   scr::search::SearchServiceHandler search_handler(&core);
   scr::search::IndexServiceHandler index_handler(&core);
+
+  scr::search::HttpGatewayOptions http_options;
+  http_options.listen = absl::GetFlag(FLAGS_http_listen);
+  http_options.port_file = absl::GetFlag(FLAGS_http_port_file);
+  http_options.threads = absl::GetFlag(FLAGS_http_threads);
+  if (!http_options.listen.empty()) {
+    auto cors = scr::search::ParseCorsOrigins(absl::GetFlag(FLAGS_cors_origins));
+    if (!cors.ok()) {
+      SCR_LOG(ERROR) << cors.status().message();
+      return 2;
+    }
+    http_options.cors = *std::move(cors);
+    if (auto s = scr::search::ValidateHttpGatewayOptions(http_options); !s.ok()) {
+      SCR_LOG(ERROR) << s.message();
+      return 2;
+    }
+  }
 
   scr::common::ServerOptions options;
   options.name = "search-service";
@@ -55,6 +97,18 @@ int main(int argc, char** argv) {
     SCR_LOG(ERROR) << s.message();
     return 1;
   }
+  // The gateway calls the same core; it starts once gRPC serves and stops
+  // when shutdown begins (/healthz answers 503 from then on).
+  scr::search::HttpGateway gateway(&core, http_options);
+  if (!http_options.listen.empty()) {
+    if (auto s = gateway.Start(); !s.ok()) {
+      SCR_LOG(ERROR) << s.message();
+      return 1;
+    }
+    runner.OnShutdown([&gateway] { gateway.Stop(); });
+  }
+  // Health follows the index's ability to commit (a full disk flips it).
+  runner.WatchHealth([&core] { return core.Health(); });
   runner.WaitForShutdownSignal();
   return 0;
 }

@@ -48,6 +48,9 @@ class SearchCore {
   absl::StatusOr<v1::Post> GetPost(const std::string& id);
   absl::StatusOr<IndexStats> Stats();
 
+  // The index's write health (see Index::Health).
+  absl::Status Health() { return index_->Health(); }
+
   // Validates each post (id, version, some text) and writes the batch.
   // INVALID_ARGUMENT names the first bad post by index and id.
   absl::StatusOr<std::vector<WriteOutcome>> Upsert(absl::Span<const v1::Post> posts);

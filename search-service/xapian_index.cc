@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <filesystem>
+#include <thread>
 #include <map>
 #include <mutex>
 #include <set>
@@ -175,6 +177,13 @@ std::vector<std::string> SynonymKeys(const common::LexiconVariant& v) {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   return keys;
+}
+
+// English function words, never highlighted as synonym words.
+bool IsFunctionWord(const std::string& word) {
+  static const auto* kWords = new std::set<std::string>{
+      "a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"};
+  return kWords->count(word) > 0;
 }
 
 // Counts the values of a slot that holds one value or a kListSeparator list.
@@ -478,6 +487,9 @@ struct XapianIndex::Impl {
         for (const std::string& form : {folded, common::StripAccents(folded)}) {
           for (const std::string& w : common::Lexicon::Words(form)) {
             std::string lw = common::FoldCase(w);
+            // "in", "for", "of" in a long form ("Office for Standards in
+            // Education") would light up every snippet.
+            if (IsFunctionWord(lw)) continue;
             terms.push_back(lw);
             terms.push_back("Z" + stemmer(lw));
           }
@@ -511,12 +523,184 @@ struct XapianIndex::Impl {
     generation.fetch_add(1);
   }
 
-  // Drops uncommitted changes after a failed write so the next batch starts clean.
-  void Rollback() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
-    try {
-      writer->cancel_transaction();
-    } catch (const Xapian::Error&) {
+  // ---- Group commit -------------------------------------------------------
+  // Writers queue a PendingWrite and block; one thread applies everything
+  // queued, commits once and answers them all. While it commits, new writes
+  // queue up and share the next commit, so commits batch under load without
+  // adding latency when idle.
+
+  struct PendingWrite {
+    absl::Span<const v1::Post> posts;
+    absl::Span<const Deletion> deletions;
+    bool is_delete = false;
+    absl::StatusOr<std::vector<WriteOutcome>> result;
+    bool done = false;
+  };
+
+  // Most documents applied in one commit.
+  static constexpr size_t kMaxGroupDocuments = 2000;
+
+  absl::Mutex queue_mu;
+  std::deque<PendingWrite*> queue ABSL_GUARDED_BY(queue_mu);
+  bool stopping ABSL_GUARDED_BY(queue_mu) = false;
+  absl::Status write_health ABSL_GUARDED_BY(queue_mu);
+  std::thread writer_thread;
+
+  absl::StatusOr<std::vector<WriteOutcome>> Submit(PendingWrite* w) {
+    absl::MutexLock lock(&queue_mu);
+    if (stopping) return absl::UnavailableError("index is shutting down");
+    queue.push_back(w);
+    queue_mu.Await(absl::Condition(&w->done));
+    return std::move(w->result);
+  }
+
+  absl::Status Health() {
+    absl::MutexLock lock(&queue_mu);
+    return write_health;
+  }
+
+  void StopWriter() {
+    {
+      absl::MutexLock lock(&queue_mu);
+      stopping = true;
     }
+    if (writer_thread.joinable()) writer_thread.join();
+  }
+
+  void WriterLoop() {
+    while (true) {
+      std::vector<PendingWrite*> group;
+      bool unhealthy = false;
+      {
+        absl::MutexLock lock(&queue_mu);
+        auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(queue_mu) {
+          return stopping || !queue.empty();
+        };
+        queue_mu.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
+        if (queue.empty() && stopping) return;
+        size_t docs = 0;
+        while (!queue.empty() && (group.empty() || docs < kMaxGroupDocuments)) {
+          PendingWrite* w = queue.front();
+          queue.pop_front();
+          docs += w->is_delete ? w->deletions.size() : w->posts.size();
+          group.push_back(w);
+        }
+        unhealthy = !write_health.ok();
+      }
+      if (group.empty()) {
+        if (unhealthy) Probe();
+        continue;
+      }
+      ApplyGroup(group);
+      absl::MutexLock lock(&queue_mu);
+      for (PendingWrite* w : group) w->done = true;
+    }
+  }
+
+  void SetHealth(absl::Status s) {
+    absl::MutexLock lock(&queue_mu);
+    if (s.ok() && !write_health.ok()) SCR_LOG(INFO) << "index writable again";
+    if (!s.ok() && write_health.ok()) SCR_LOG(ERROR) << "index not writable: " << s;
+    write_health = std::move(s);
+  }
+
+  void ApplyGroup(const std::vector<PendingWrite*>& group) {
+    absl::MutexLock lock(&write_mu);
+    absl::Status s = Guard("write", [&]() -> absl::Status {
+      if (!writer) OpenWriter();
+      std::map<std::string, int64_t> versions;
+      for (PendingWrite* w : group) {
+        w->result = w->is_delete ? ApplyDeletes(w->deletions, versions)
+                                 : ApplyUpserts(w->posts, versions);
+      }
+      Commit();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) {
+      // Nothing of the group is acknowledged; uncommitted changes are dropped
+      // with the writer, and callers retry.
+      for (PendingWrite* w : group) w->result = s;
+      ResetWriter();
+    }
+    SetHealth(s);
+  }
+
+  // Checks that a commit goes through again (after a full disk, say).
+  void Probe() {
+    absl::MutexLock lock(&write_mu);
+    absl::Status s = Guard("write probe", [&]() -> absl::Status {
+      if (!writer) OpenWriter();
+      writer->set_metadata("probe", absl::StrCat(absl::ToUnixMicros(absl::Now())));
+      Commit();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) ResetWriter();
+    SetHealth(s);
+  }
+
+  void OpenWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    writer = std::make_unique<Xapian::WritableDatabase>(
+        path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    indexer.set_database(*writer);
+  }
+
+  void ResetWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    if (!writer) return;
+    try {
+      writer->close();
+    } catch (const Xapian::Error& e) {
+      SCR_LOG(WARNING) << "closing the failed writer: " << e.get_description();
+    }
+    writer.reset();
+  }
+
+  // Upserts into the pending changes; `versions` carries versions written
+  // earlier in the same group.
+  std::vector<WriteOutcome> ApplyUpserts(absl::Span<const v1::Post> posts,
+                                         std::map<std::string, int64_t>& versions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    std::vector<WriteOutcome> outcomes;
+    outcomes.reserve(posts.size());
+    for (const v1::Post& post : posts) {
+      auto seen = versions.find(post.id());
+      int64_t stored = seen != versions.end() ? seen->second : StoredVersion(post.id());
+      if (stored >= post.version()) {
+        outcomes.push_back(WriteOutcome::kStale);
+        continue;
+      }
+      std::optional<v1::Post> existing = StoredPost(post.id());
+      v1::Post merged = existing ? common::MergePosts(*existing, post) : post;
+      merged.set_cluster_key(existing && !existing->cluster_key().empty()
+                                 ? existing->cluster_key()
+                                 : ClusterFor(merged));
+      writer->replace_document(IdTerm(post.id()), BuildDocument(merged));
+      writer->set_metadata(VersionKey(post.id()), absl::StrCat(post.version()));
+      versions[post.id()] = post.version();
+      outcomes.push_back(existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated);
+    }
+    return outcomes;
+  }
+
+  std::vector<WriteOutcome> ApplyDeletes(absl::Span<const Deletion> deletions,
+                                         std::map<std::string, int64_t>& versions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+    std::vector<WriteOutcome> outcomes;
+    for (const Deletion& d : deletions) {
+      auto seen = versions.find(d.id);
+      int64_t stored = seen != versions.end() ? seen->second : StoredVersion(d.id);
+      if (stored >= d.version && d.version > 0) {
+        outcomes.push_back(WriteOutcome::kStale);
+        continue;
+      }
+      std::string id_term = IdTerm(d.id);
+      bool exists = writer->term_exists(id_term);
+      if (exists) writer->delete_document(id_term);
+      int64_t version = std::max(d.version, stored + 1);
+      writer->set_metadata(VersionKey(d.id), absl::StrCat(version));
+      versions[d.id] = version;
+      outcomes.push_back(exists ? WriteOutcome::kDeleted : WriteOutcome::kNotFound);
+    }
+    return outcomes;
   }
 
   Xapian::QueryParser MakeParser(Xapian::Database& db) {
@@ -759,6 +943,7 @@ struct XapianIndex::Impl {
 XapianIndex::XapianIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 XapianIndex::~XapianIndex() {
+  impl_->StopWriter();
   absl::MutexLock lock(&impl_->write_mu);
   if (impl_->writer) {
     try {
@@ -788,64 +973,25 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  Impl* raw = impl.get();
+  raw->writer_thread = std::thread([raw] { raw->WriterLoop(); });
   return std::unique_ptr<XapianIndex>(new XapianIndex(std::move(impl)));
 }
 
 absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Upsert(absl::Span<const v1::Post> posts) {
-  absl::MutexLock lock(&impl_->write_mu);
-  auto result = Guard("upsert", [&]() -> absl::StatusOr<std::vector<WriteOutcome>> {
-    std::vector<WriteOutcome> outcomes;
-    outcomes.reserve(posts.size());
-    // Later posts in the same batch see earlier ones' versions.
-    std::map<std::string, int64_t> batch_versions;
-    for (const v1::Post& post : posts) {
-      auto seen = batch_versions.find(post.id());
-      int64_t stored = seen != batch_versions.end() ? seen->second : impl_->StoredVersion(post.id());
-      if (stored >= post.version()) {
-        outcomes.push_back(WriteOutcome::kStale);
-        continue;
-      }
-      std::string id_term = IdTerm(post.id());
-      std::optional<v1::Post> existing = impl_->StoredPost(post.id());
-      v1::Post merged = existing ? common::MergePosts(*existing, post) : post;
-      merged.set_cluster_key(existing && !existing->cluster_key().empty()
-                                 ? existing->cluster_key()
-                                 : impl_->ClusterFor(merged));
-      bool exists = existing.has_value();
-      impl_->writer->replace_document(id_term, impl_->BuildDocument(merged));
-      impl_->writer->set_metadata(VersionKey(post.id()), absl::StrCat(post.version()));
-      batch_versions[post.id()] = post.version();
-      outcomes.push_back(exists ? WriteOutcome::kUpdated : WriteOutcome::kCreated);
-    }
-    impl_->Commit();
-    return outcomes;
-  });
-  if (!result.ok()) impl_->Rollback();
-  return result;
+  Impl::PendingWrite write;
+  write.posts = posts;
+  return impl_->Submit(&write);
 }
 
 absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Delete(absl::Span<const Deletion> deletions) {
-  absl::MutexLock lock(&impl_->write_mu);
-  auto result = Guard("delete", [&]() -> absl::StatusOr<std::vector<WriteOutcome>> {
-    std::vector<WriteOutcome> outcomes;
-    for (const Deletion& d : deletions) {
-      int64_t stored = impl_->StoredVersion(d.id);
-      if (stored >= d.version && d.version > 0) {
-        outcomes.push_back(WriteOutcome::kStale);
-        continue;
-      }
-      std::string id_term = IdTerm(d.id);
-      bool exists = impl_->writer->term_exists(id_term);
-      if (exists) impl_->writer->delete_document(id_term);
-      impl_->writer->set_metadata(VersionKey(d.id), absl::StrCat(std::max(d.version, stored + 1)));
-      outcomes.push_back(exists ? WriteOutcome::kDeleted : WriteOutcome::kNotFound);
-    }
-    impl_->Commit();
-    return outcomes;
-  });
-  if (!result.ok()) impl_->Rollback();
-  return result;
+  Impl::PendingWrite write;
+  write.deletions = deletions;
+  write.is_delete = true;
+  return impl_->Submit(&write);
 }
+
+absl::Status XapianIndex::Health() { return impl_->Health(); }
 
 absl::StatusOr<SearchResults> XapianIndex::Search(const SearchQuery& query) {
   for (const std::string& f : query.facets) {

@@ -12,6 +12,13 @@
 //   data        the Post, serialized protobuf
 //   metadata    "v:<id>" the newest version seen per id (posts and deletes),
 //               "last_commit" microseconds since the epoch
+//
+// Writes use group commit: Upsert and Delete queue their batch and block;
+// one writer thread applies all queued batches, commits once and answers
+// them together. A failed commit (disk full, I/O error) fails every write in
+// the group, drops the writer's uncommitted changes and marks the index
+// unhealthy; the thread probes with a small commit every second and marks it
+// healthy again once a commit succeeds, with no restart needed.
 #ifndef SCR_SEARCH_XAPIAN_INDEX_H_
 #define SCR_SEARCH_XAPIAN_INDEX_H_
 
@@ -44,6 +51,7 @@ class XapianIndex : public Index {
   absl::StatusOr<std::vector<Suggestion>> Suggest(const std::string& prefix, int limit) override;
   absl::StatusOr<v1::Post> GetPost(const std::string& id) override;
   absl::StatusOr<IndexStats> Stats() override;
+  absl::Status Health() override;
 
  private:
   struct Impl;

@@ -96,6 +96,11 @@ class FakeIndex : public search::Index {
     return it->second;
   }
 
+  absl::Status Health() override {
+    absl::MutexLock lock(&mu_);
+    return write_error_;
+  }
+
   absl::StatusOr<search::IndexStats> Stats() override {
     absl::MutexLock lock(&mu_);
     search::IndexStats s;

@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "scr/v1/ingest.grpc.pb.h"
 #include "scr/v1/search.grpc.pb.h"
 #include "tests/test_util.h"
@@ -43,6 +44,34 @@ class IntegrationTest : public ::testing::Test {
     grpc::Status s = search_->Search(&ctx, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp;
+  }
+
+  void WaitForDocuments(int64_t n) {
+    absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      grpc::ClientContext ctx;
+      v1::Stats stats;
+      if (search_->GetStats(&ctx, v1::GetStatsRequest(), &stats).ok() &&
+          stats.document_count() >= n) {
+        return;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    FAIL() << "the index did not reach " << n << " documents";
+  }
+
+  void WaitForOutboxEmpty() {
+    absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      grpc::ClientContext ctx;
+      v1::DeliveryStatus status;
+      if (ingest_->GetDeliveryStatus(&ctx, v1::GetDeliveryStatusRequest(), &status).ok() &&
+          status.pending() == 0) {
+        return;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    FAIL() << "the outbox did not drain";
   }
 
   // Runs scrctl with the services' addresses; returns exit status and stdout.
@@ -79,6 +108,8 @@ TEST_F(IntegrationTest, SeedIngestedThroughGrpcIsSearchable) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(resp.request_id(), "seed");
   ASSERT_EQ(resp.results_size(), 2);
+  // Acknowledged means durable in the outbox; searchable once delivered.
+  WaitForDocuments(2);
 
   v1::SearchResponse edlington = Search("Edlington");
   ASSERT_EQ(edlington.hits_size(), 1);
@@ -107,6 +138,7 @@ TEST_F(IntegrationTest, SeedIngestedThroughGrpcIsSearchable) {
   // The same item again: still two documents.
   grpc::ClientContext again_ctx;
   ASSERT_TRUE(ingest_->Ingest(&again_ctx, req, &resp).ok());
+  WaitForOutboxEmpty();
   grpc::ClientContext stats2;
   ASSERT_TRUE(search_->GetStats(&stats2, v1::GetStatsRequest(), &stats).ok());
   EXPECT_EQ(stats.document_count(), 2);

@@ -129,10 +129,15 @@ absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration time
 }
 
 absl::Status WaitForHealthy(const std::string& address, absl::Duration timeout) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  auto stub = grpc::health::v1::Health::NewStub(channel);
   absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
+    // A fresh channel with its own subchannel per attempt: a shared one
+    // would sit out gRPC's reconnect backoff (a second and growing) after
+    // the first refused connection.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    auto stub = grpc::health::v1::Health::NewStub(channel);
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
     grpc::health::v1::HealthCheckRequest req;

@@ -1,0 +1,198 @@
+#include "ingest-service/outbox.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
+#include "ingest-service/forwarder.h"
+#include "tests/test_util.h"
+
+namespace scr::ingest {
+namespace {
+
+OutboxEntry Upsert(const std::string& id) {
+  OutboxEntry e;
+  e.post.set_id(id);
+  e.post.set_title("t " + id);
+  e.post.set_version(1);
+  return e;
+}
+
+OutboxEntry Deletion(const std::string& id) {
+  OutboxEntry e;
+  e.is_delete = true;
+  e.deletion.set_id(id);
+  e.deletion.set_version(2);
+  return e;
+}
+
+// Records writes; fails as told.
+class FakeWriter : public IndexWriter {
+ public:
+  absl::Status Upsert(absl::Span<const v1::Post> posts) override {
+    absl::MutexLock lock(&mu_);
+    if (!next_error_.ok()) return TakeError();
+    for (const auto& p : posts) {
+      if (p.id() == reject_id_) return absl::InvalidArgumentError("posts[0] (" + p.id() + "): bad");
+    }
+    calls_.push_back("upsert:" + std::to_string(posts.size()));
+    for (const auto& p : posts) written_.push_back(p.id());
+    return absl::OkStatus();
+  }
+  absl::Status Delete(absl::Span<const v1::PostDeletion> deletions) override {
+    absl::MutexLock lock(&mu_);
+    if (!next_error_.ok()) return TakeError();
+    calls_.push_back("delete:" + std::to_string(deletions.size()));
+    for (const auto& d : deletions) written_.push_back("-" + d.id());
+    return absl::OkStatus();
+  }
+  void FailNext(absl::Status s, int times) {
+    absl::MutexLock lock(&mu_);
+    next_error_ = std::move(s);
+    fail_times_ = times;
+  }
+  void Reject(const std::string& id) {
+    absl::MutexLock lock(&mu_);
+    reject_id_ = id;
+  }
+  std::vector<std::string> written() {
+    absl::MutexLock lock(&mu_);
+    return written_;
+  }
+  std::vector<std::string> calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  absl::Status TakeError() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    absl::Status s = next_error_;
+    if (--fail_times_ <= 0) next_error_ = absl::OkStatus();
+    return s;
+  }
+  absl::Mutex mu_;
+  absl::Status next_error_ ABSL_GUARDED_BY(mu_);
+  int fail_times_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string reject_id_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> written_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> calls_ ABSL_GUARDED_BY(mu_);
+};
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto box = Outbox::Open(dir_.path() + "/outbox.db");
+    ASSERT_TRUE(box.ok()) << box.status();
+    box_ = *std::move(box);
+  }
+  testing_util::TempDir dir_;
+  std::unique_ptr<Outbox> box_;
+};
+
+TEST_F(OutboxTest, EntriesSurviveReopenInOrder) {
+  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("b"), Deletion("a")}).ok());
+  EXPECT_EQ(box_->size(), 3);
+  box_.reset();
+  auto reopened = Outbox::Open(dir_.path() + "/outbox.db");
+  ASSERT_TRUE(reopened.ok());
+  auto entries = (*reopened)->Peek(10);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 3u);
+  EXPECT_EQ((*entries)[0].post.id(), "a");
+  EXPECT_EQ((*entries)[1].post.id(), "b");
+  EXPECT_TRUE((*entries)[2].is_delete);
+  EXPECT_LT((*entries)[0].seq, (*entries)[1].seq);
+}
+
+TEST_F(OutboxTest, UnusableFileIsAClearError) {
+  auto bad = Outbox::Open(dir_.path() + "/missing/dir/outbox.db");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "outbox")) << bad.status();
+}
+
+TEST_F(OutboxTest, ForwarderDeliversRunsInOrderAndEmptiesTheOutbox) {
+  FakeWriter writer;
+  Forwarder forwarder(box_.get(), &writer);
+  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("b"), Deletion("a"), Upsert("c")}).ok());
+  int delivered = 0;
+  while (box_->size() > 0) {
+    auto n = forwarder.RunOnce();
+    ASSERT_TRUE(n.ok()) << n.status();
+    delivered += *n;
+  }
+  EXPECT_EQ(delivered, 4);
+  EXPECT_EQ(writer.written(), (std::vector<std::string>{"a", "b", "-a", "c"}));
+  EXPECT_EQ(writer.calls(), (std::vector<std::string>{"upsert:2", "delete:1", "upsert:1"}));
+}
+
+TEST_F(OutboxTest, TransientFailuresKeepEntriesQueued) {
+  FakeWriter writer;
+  Forwarder forwarder(box_.get(), &writer);
+  ASSERT_TRUE(box_->Append({Upsert("a")}).ok());
+  writer.FailNext(absl::UnavailableError("search down"), 2);
+  EXPECT_FALSE(forwarder.RunOnce().ok());
+  EXPECT_FALSE(forwarder.RunOnce().ok());
+  EXPECT_EQ(forwarder.consecutive_failures(), 2);
+  EXPECT_EQ(box_->size(), 1);
+  ASSERT_TRUE(forwarder.RunOnce().ok());
+  EXPECT_EQ(box_->size(), 0);
+  EXPECT_EQ(forwarder.consecutive_failures(), 0);
+}
+
+TEST_F(OutboxTest, PermanentRejectionDeadLettersOnlyTheBadWrite) {
+  FakeWriter writer;
+  writer.Reject("bad");
+  Forwarder forwarder(box_.get(), &writer);
+  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("bad"), Upsert("c")}).ok());
+  auto n = forwarder.RunOnce();
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(box_->size(), 0);
+  EXPECT_EQ(writer.written(), (std::vector<std::string>{"a", "c"}));
+  auto dead = box_->ListDeadLetters(10);
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ((*dead)[0].post_id, "bad");
+  EXPECT_TRUE(absl::StrContains((*dead)[0].error, "bad")) << (*dead)[0].error;
+
+  writer.Reject("");
+  auto moved = box_->RequeueDeadLetters({});
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(*moved, 1);
+  ASSERT_TRUE(forwarder.RunOnce().ok());
+  EXPECT_EQ(*box_->DeadLetterCount(), 0);
+  EXPECT_EQ(writer.written().back(), "bad");
+}
+
+TEST_F(OutboxTest, SinkAnswersResourceExhaustedWithARetryHintWhenFull) {
+  FakeWriter writer;
+  Forwarder forwarder(box_.get(), &writer);
+  OutboxSink sink(box_.get(), &forwarder, 2);
+  v1::Post p;
+  p.set_id("x");
+  ASSERT_TRUE(sink.Deliver({p, p}).ok());
+  auto full = sink.Deliver({p});
+  EXPECT_EQ(full.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(full.status().GetPayload(kRetryAfterPayload).has_value());
+  EXPECT_TRUE(absl::StrContains(full.status().message(), "limit 2")) << full.status();
+  ASSERT_TRUE(forwarder.RunOnce().ok());
+  EXPECT_TRUE(sink.Deliver({p}).ok()) << "room again once delivered";
+}
+
+TEST_F(OutboxTest, BackgroundThreadDrainsAfterNotify) {
+  FakeWriter writer;
+  ForwarderOptions options;
+  options.idle_wait = absl::Seconds(30);
+  Forwarder forwarder(box_.get(), &writer, options);
+  forwarder.Start();
+  OutboxSink sink(box_.get(), &forwarder, 100);
+  v1::Post p;
+  p.set_id("y");
+  ASSERT_TRUE(sink.Deliver({p}).ok());
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (box_->size() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(box_->size(), 0) << "Notify must wake the forwarder well before idle_wait";
+  forwarder.Stop();
+}
+
+}  // namespace
+}  // namespace scr::ingest
