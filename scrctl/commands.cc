@@ -16,6 +16,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -44,6 +45,9 @@ ABSL_FLAG(std::string, before, "", "search: published on or before YYYY-MM-DD");
 ABSL_FLAG(std::string, facets, "", "search: facets to count, e.g. category,tag,year");
 ABSL_FLAG(bool, collapse, false, "search: fold near-duplicates into one hit");
 ABSL_FLAG(int, timeout_s, 60, "deadline of each RPC in seconds");
+ABSL_FLAG(bool, retry, false, "deadletters: move dead letters back into the outbox");
+ABSL_FLAG(int, busy_retries, 30,
+          "ingest: times to retry an item the service answers RESOURCE_EXHAUSTED (backlog full)");
 
 namespace scr::scrctl {
 namespace {
@@ -268,9 +272,24 @@ int RunIngest(const GlobalOptions& options, const std::vector<std::string>& path
     *request.mutable_item() = MakeItem(path, std::move(content));
     request.set_request_id(path.string().substr(0, 128));
     v1::IngestResponse response;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline());
-    grpc::Status s = stub->Ingest(&ctx, request, &response);
+    grpc::Status s;
+    // A full backlog is temporary: wait as the service suggests, then resend.
+    for (int attempt = 0;; ++attempt) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      s = stub->Ingest(&ctx, request, &response);
+      if (s.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED ||
+          attempt >= absl::GetFlag(FLAGS_busy_retries)) {
+        break;
+      }
+      int wait_ms = 1000;
+      auto trailers = ctx.GetServerTrailingMetadata();
+      if (auto it = trailers.find("retry-after-ms"); it != trailers.end()) {
+        (void)absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &wait_ms);
+      }
+      if (tty) std::cerr << " (backlog full, retrying in " << wait_ms << " ms)" << std::flush;
+      absl::SleepFor(absl::Milliseconds(std::clamp(wait_ms, 10, 60000)));
+    }
     if (!s.ok()) {
       if (tty) std::cerr << "\n";
       std::cerr << "scrctl: FAILED " << path.string() << ": "
@@ -520,6 +539,78 @@ int RunDelete(const GlobalOptions& options, const std::vector<std::string>& ids)
   return failed > 0 ? 1 : 0;
 }
 
+int RunDelivery(const GlobalOptions& options) {
+  auto stub = v1::IngestService::NewStub(Channel(options.ingest_address));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Deadline());
+  v1::DeliveryStatus status;
+  grpc::Status s = stub->GetDeliveryStatus(&ctx, v1::GetDeliveryStatusRequest(), &status);
+  if (!s.ok()) {
+    std::cerr << "scrctl: delivery: " << Describe(s, options.ingest_address) << "\n";
+    return 1;
+  }
+  if (options.json) {
+    std::cout << ToJson(status) << "\n";
+    return 0;
+  }
+  std::cout << "pending:       " << status.pending() << " of " << status.pending_limit() << "\n"
+            << "dead letters:  " << status.dead_letters() << "\n"
+            << "failures:      " << status.consecutive_failures() << " in a row\n";
+  if (!status.last_error().empty()) std::cout << "last error:    " << status.last_error() << "\n";
+  return 0;
+}
+
+int RunDeadLetters(const GlobalOptions& options, const std::vector<std::string>& seqs) {
+  auto stub = v1::IngestService::NewStub(Channel(options.ingest_address));
+  if (absl::GetFlag(FLAGS_retry)) {
+    v1::RetryDeadLettersRequest req;
+    for (const std::string& seq : seqs) {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(seq, &n)) {
+        std::cerr << "scrctl deadletters: \"" << seq << "\" is not a sequence number\n";
+        return 2;
+      }
+      req.add_seqs(n);
+    }
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    v1::RetryDeadLettersResponse resp;
+    grpc::Status s = stub->RetryDeadLetters(&ctx, req, &resp);
+    if (!s.ok()) {
+      std::cerr << "scrctl: deadletters --retry: " << Describe(s, options.ingest_address) << "\n";
+      return 1;
+    }
+    if (options.json) {
+      std::cout << ToJson(resp) << "\n";
+    } else {
+      std::cout << resp.requeued() << " dead letters moved back to the outbox\n";
+    }
+    return 0;
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Deadline());
+  v1::ListDeadLettersRequest req;
+  req.set_page_size(1000);
+  v1::ListDeadLettersResponse resp;
+  grpc::Status s = stub->ListDeadLetters(&ctx, req, &resp);
+  if (!s.ok()) {
+    std::cerr << "scrctl: deadletters: " << Describe(s, options.ingest_address) << "\n";
+    return 1;
+  }
+  if (options.json) {
+    std::cout << ToJson(resp) << "\n";
+    return 0;
+  }
+  if (resp.entries().empty()) std::cout << "no dead letters\n";
+  for (const v1::DeadLetterEntry& e : resp.entries()) {
+    std::cout << e.seq() << "  " << (e.is_delete() ? "delete " : "upsert ") << e.post_id() << "  "
+              << absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(e.failed_at().seconds()),
+                                  absl::UTCTimeZone())
+              << "\n    " << e.error() << "\n";
+  }
+  return 0;
+}
+
 int RunHealth(const GlobalOptions& options, const std::vector<std::string>& services) {
   std::vector<std::string> names = services;
   if (names.empty()) names = {"ingest", "search"};
@@ -572,6 +663,8 @@ std::string HelpText(const std::string& command) {
         "  delete ID|URL...   delete posts\n"
         "  stats              index statistics\n"
         "  health [SERVICE]   health of ingest and/or search (exit 0 when serving)\n"
+        "  delivery           the ingest outbox: writes waiting for search, dead letters\n"
+        "  deadletters        list writes the index rejected; --retry [SEQ...] requeues\n"
         "  help [COMMAND]     this text, or a command's\n",
         kCommon);
   }
@@ -585,6 +678,7 @@ std::string HelpText(const std::string& command) {
         "  --wait_timeout_s=N   give up waiting after N seconds (default 120)\n"
         "  --content_type=T     content type for every file\n"
         "  --source_url=URL     the URL the item was fetched from\n"
+        "  --busy_retries=N     resend an item up to N times while the backlog is full\n"
         "Exits 1 if any item failed, naming each with the reason.\n",
         kCommon);
   }
@@ -617,6 +711,19 @@ std::string HelpText(const std::string& command) {
   }
   if (command == "stats") {
     return absl::StrCat("Usage: scrctl stats\n\nPrints index statistics.\n", kCommon);
+  }
+  if (command == "delivery") {
+    return absl::StrCat(
+        "Usage: scrctl delivery\n\nShows writes accepted by the ingest service but not yet\n"
+        "committed by the search service, dead letters and the last delivery error.\n",
+        kCommon);
+  }
+  if (command == "deadletters") {
+    return absl::StrCat(
+        "Usage: scrctl deadletters [--retry [SEQ...]]\n\nLists writes the search service rejected\n"
+        "permanently, with the reason. --retry moves them (all, or the given sequence\n"
+        "numbers) back into the outbox for another attempt.\n",
+        kCommon);
   }
   if (command == "health") {
     return absl::StrCat(

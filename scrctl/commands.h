@@ -21,6 +21,13 @@ int RunGet(const GlobalOptions& options, const std::vector<std::string>& ids);
 int RunStats(const GlobalOptions& options);
 int RunDelete(const GlobalOptions& options, const std::vector<std::string>& ids);
 
+// Prints the ingest service's delivery state (outbox backlog, dead letters).
+int RunDelivery(const GlobalOptions& options);
+
+// Lists dead letters; with --retry, moves them (all, or the given seqs)
+// back into the outbox.
+int RunDeadLetters(const GlobalOptions& options, const std::vector<std::string>& seqs);
+
 // Checks grpc.health.v1 of the named services ("ingest", "search"; both when
 // empty). Exit 0 only when every one answers SERVING.
 int RunHealth(const GlobalOptions& options, const std::vector<std::string>& services);

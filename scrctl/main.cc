@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
   if (command == "get") return scr::scrctl::RunGet(options, args);
   if (command == "delete") return scr::scrctl::RunDelete(options, args);
   if (command == "health") return scr::scrctl::RunHealth(options, args);
+  if (command == "delivery") return scr::scrctl::RunDelivery(options);
+  if (command == "deadletters") return scr::scrctl::RunDeadLetters(options, args);
   if (command == "stats") {
     if (!args.empty()) {
       std::cerr << "scrctl stats: takes no arguments\n";
