@@ -475,28 +475,75 @@ struct XapianIndex::Impl {
                   << " entities";
   }
 
-  // Words of the lexicon variants of entities the query text names: added to
-  // the highlight query so snippets mark synonym matches too.
-  std::vector<std::string> SynonymHighlightTerms(const std::string& query_text) {
+  // Terms to highlight for lexicon entities the query names: the words of
+  // their other variants. Words that occur only in multi-word variants go to
+  // `phrase_words` too: they count only next to another highlight ("Peter
+  // Connelly"), not alone ("Education" from "Office for Standards in
+  // Education").
+  struct SynonymHighlights {
     std::vector<std::string> terms;
+    std::set<std::string> phrase_words;
+  };
+
+  SynonymHighlights SynonymHighlightTerms(const std::string& query_text) {
+    SynonymHighlights out;
+    std::set<std::string> query_words;
+    for (const std::string& w : common::Lexicon::Words(query_text)) {
+      query_words.insert(common::FoldCase(w));
+    }
+    // (phrase_words and single hold stems, to match stemmed highlights.)
+    std::set<std::string> single;
     for (const v1::Entity& e : lexicon->FindEntities(query_text)) {
       const common::LexiconEntry* entry = lexicon->Find(e.id());
       if (entry == nullptr) continue;
       for (const common::LexiconVariant& v : entry->variants) {
         std::string folded = common::FoldCase(common::FoldTypography(v.text));
         for (const std::string& form : {folded, common::StripAccents(folded)}) {
-          for (const std::string& w : common::Lexicon::Words(form)) {
+          std::vector<std::string> words = common::Lexicon::Words(form);
+          for (const std::string& w : words) {
             std::string lw = common::FoldCase(w);
-            // "in", "for", "of" in a long form ("Office for Standards in
-            // Education") would light up every snippet.
+            // "in", "for", "of" in a long form would light up every snippet.
             if (IsFunctionWord(lw)) continue;
-            terms.push_back(lw);
-            terms.push_back("Z" + stemmer(lw));
+            out.terms.push_back(lw);
+            out.terms.push_back("Z" + stemmer(lw));
+            if (words.size() == 1 || query_words.count(lw)) {
+              single.insert(stemmer(lw));
+            } else {
+              out.phrase_words.insert(stemmer(lw));
+            }
           }
         }
       }
     }
-    return terms;
+    for (const std::string& w : single) out.phrase_words.erase(w);
+    return out;
+  }
+
+  // Drops highlights of phrase-only synonym words (by stem) that stand alone.
+  void DropLonePhraseWords(Highlighted& h, const std::set<std::string>& phrase_words) {
+    if (phrase_words.empty() || h.ranges.empty()) return;
+    auto gap_is_small = [&](int from, int to) {
+      if (to < from || to - from > 3) return false;
+      for (int i = from; i < to; ++i) {
+        unsigned char c = static_cast<unsigned char>(h.text[i]);
+        if (absl::ascii_isalnum(c)) return false;
+      }
+      return true;
+    };
+    std::vector<std::pair<int, int>> kept;
+    for (size_t i = 0; i < h.ranges.size(); ++i) {
+      auto [start, end] = h.ranges[i];
+      std::vector<std::string> words =
+          common::Lexicon::Words(common::FoldCase(h.text.substr(start, end - start)));
+      if (words.empty() || !phrase_words.count(stemmer(words[0]))) {
+        kept.push_back(h.ranges[i]);
+        continue;
+      }
+      bool next_to_prev = i > 0 && gap_is_small(h.ranges[i - 1].second, start);
+      bool next_to_next = i + 1 < h.ranges.size() && gap_is_small(end, h.ranges[i + 1].first);
+      if (next_to_prev || next_to_next) kept.push_back(h.ranges[i]);
+    }
+    h.ranges = std::move(kept);
   }
 
   // Drops a spelling correction that would change a known lexicon term.
@@ -820,7 +867,7 @@ struct XapianIndex::Impl {
     SearchResults results;
     Xapian::QueryParser qp = MakeParser(db);
     Xapian::Query text;
-    std::vector<std::string> highlight_terms;
+    SynonymHighlights synonyms;
     if (!q.text.empty()) {
       unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
                        Xapian::QueryParser::FLAG_SPELLING_CORRECTION |
@@ -839,7 +886,7 @@ struct XapianIndex::Impl {
         text = Xapian::Query(Xapian::Query::OP_OR,
                              Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, all, kAllWordsBoost), any);
       }
-      highlight_terms = SynonymHighlightTerms(folded);
+      synonyms = SynonymHighlightTerms(folded);
     }
     Xapian::Query query = Combine(text, FilterQuery(q.filter, ""));
     if (!q.cluster_key.empty()) {
@@ -911,9 +958,9 @@ struct XapianIndex::Impl {
     // query names, the words of their other variants.
     const Xapian::MSet* snippet_mset = &mset;
     Xapian::MSet highlight_mset;
-    if (!highlight_terms.empty() && q.snippet_length > 0 && !mset.empty()) {
+    if (!synonyms.terms.empty() && q.snippet_length > 0 && !mset.empty()) {
       std::vector<Xapian::Query> parts = {text};
-      for (const std::string& t : highlight_terms) parts.emplace_back(t);
+      for (const std::string& t : synonyms.terms) parts.emplace_back(t);
       Xapian::Enquire highlight(db);
       highlight.set_query(Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end()));
       highlight_mset = highlight.get_mset(0, 1);
@@ -928,6 +975,8 @@ struct XapianIndex::Impl {
       if (q.snippet_length > 0 && !text.empty()) {
         hit.snippet = MakeSnippet(*snippet_mset, hit.post.body(), q.snippet_length);
         hit.title = MakeTitleHighlight(*snippet_mset, hit.post.title());
+        DropLonePhraseWords(hit.snippet, synonyms.phrase_words);
+        DropLonePhraseWords(hit.title, synonyms.phrase_words);
       } else if (q.snippet_length > 0) {
         hit.snippet.text = common::TruncateUtf8(hit.post.body(), q.snippet_length);
         hit.title.text = hit.post.title();

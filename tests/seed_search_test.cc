@@ -99,6 +99,19 @@ TEST_F(SeedSearchTest, SynonymMatchesAreHighlighted) {
   EXPECT_TRUE(marked) << s.text;
 }
 
+TEST_F(SeedSearchTest, LoneWordsOfLongFormsAreNotHighlighted) {
+  // "Ofsted" expands to "Office for Standards in Education": a lone
+  // "standards" in the text is not a match worth marking.
+  for (const search::SearchHit& hit : Run("Ofsted").hits) {
+    const search::Highlighted& s = hit.snippet;
+    for (const auto& [a, b] : s.ranges) {
+      std::string word = s.text.substr(a, b - a);
+      EXPECT_TRUE(word == "Ofsted" || word == "Ofsted\xE2\x80\x99s" || word == "Ofsted's")
+          << "highlighted \"" << word << "\" in: " << s.text;
+    }
+  }
+}
+
 TEST_F(SeedSearchTest, EntitiesAreTagged) {
   std::set<std::string> ids;
   for (const auto& e : posts_[0].entities()) ids.insert(e.id());
