@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 root=$PWD
 
 scripts/install-deps.sh
-scripts/build.sh
+# Only what the demo runs; ./test.sh builds the rest.
+scripts/build.sh search-service ingest-service scrctl
 
 build=${SCR_BUILD_DIR:-build}
 data=${SCR_DATA_DIR:-$root/data}
