@@ -57,7 +57,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 libre2-9 libc-ares2 \
       libssl3 zlib1g liblzma5 \
-      libxml2 liburiparser1 \
+      libxml2 liburiparser1 libsqlite3-0 \
       libicu72 \
  && rm -rf /var/lib/apt/lists/*
 
