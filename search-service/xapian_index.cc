@@ -1106,11 +1106,37 @@ absl::StatusOr<std::vector<Suggestion>> XapianIndex::Suggest(const std::string& 
     std::vector<Suggestion> out;
     std::string folded = common::CollapseWhitespace(common::FoldTypography(prefix));
     if (folded.empty()) return out;
+    // Entities first: lexicon entries that posts in the index mention, with a
+    // name or variant having a word that starts with the typed text, most
+    // mentioned first; at most half of the list.
+    std::string want = common::FoldCase(common::StripAccents(folded));
+    std::vector<std::pair<Xapian::doccount, const common::LexiconEntry*>> entities;
+    for (const common::LexiconEntry& e : impl_->lexicon->entries()) {
+      bool match = false;
+      for (const common::LexiconVariant& v : e.variants) {
+        std::string text = common::FoldCase(common::StripAccents(common::FoldTypography(v.text)));
+        for (size_t pos = 0; !match && pos < text.size(); pos = text.find(' ', pos) + 1) {
+          match = absl::StartsWith(absl::string_view(text).substr(pos), want);
+          if (text.find(' ', pos) == std::string::npos) break;
+        }
+        if (match) break;
+      }
+      if (!match) continue;
+      Xapian::doccount n = db.get_termfreq("XE" + BooleanValue(e.id));
+      if (n > 0) entities.emplace_back(n, &e);
+    }
+    std::sort(entities.begin(), entities.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second->name < b.second->name;
+    });
+    for (const auto& [n, e] : entities) {
+      if (static_cast<int>(out.size()) * 2 >= limit && out.size() > 0) break;
+      out.push_back({e->name, "entity", ""});
+    }
     Xapian::QueryParser qp = impl_->MakeParser(db);
     Xapian::Query q = qp.parse_query(folded, Xapian::QueryParser::FLAG_PARTIAL, "S");
     Xapian::Enquire enquire(db);
     enquire.set_query(q);
-    Xapian::MSet mset = enquire.get_mset(0, limit);
+    Xapian::MSet mset = enquire.get_mset(0, limit - static_cast<int>(out.size()));
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
       v1::Post post;
       if (!post.ParseFromString(it.get_document().get_data())) continue;

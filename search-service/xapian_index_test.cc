@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "tests/test_util.h"
 
@@ -184,6 +186,51 @@ TEST_F(XapianIndexTest, NearDuplicatesShareAClusterAndCollapse) {
   SearchQuery expand;
   expand.cluster_key = "u1";
   EXPECT_EQ(index_->Search(expand)->hits.size(), 2u);
+}
+
+TEST_F(XapianIndexTest, SuggestCompletesEntitiesAndTitles) {
+  v1::Post a = MakePost("u1", "Connelly review published", "About the case of Peter Connelly.");
+  v1::Entity* e = a.add_entities();
+  e->set_id("peter-connelly");
+  e->set_name("Peter Connelly");
+  e->set_mentions(1);
+  ASSERT_TRUE(index_->Upsert({a}).ok());
+  auto s = index_->Suggest("conn", 8);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->size(), 2u);
+  EXPECT_EQ((*s)[0].kind, "entity");
+  EXPECT_EQ((*s)[0].text, "Peter Connelly");
+  EXPECT_EQ((*s)[1].kind, "title");
+  EXPECT_EQ((*s)[1].post_id, "u1");
+  // Entities nobody mentions are not offered.
+  auto none = index_->Suggest("climb", 8);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(XapianIndexTest, ConcurrentWritersShareCommits) {
+  constexpr int kThreads = 8, kPerThread = 25;
+  auto before = index_->Stats();
+  ASSERT_TRUE(before.ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        if (!index_->Upsert({MakePost(id, "Title " + id, "body text " + id)}).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto after = index_->Stats();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->document_count, kThreads * kPerThread);
+  int64_t commits = after->revision - before->revision;
+  EXPECT_LT(commits, kThreads * kPerThread) << "group commit should fold concurrent writes";
+  printf("group commit: %d writes in %lld commits\n", kThreads * kPerThread,
+         static_cast<long long>(commits));
 }
 
 }  // namespace
