@@ -136,6 +136,13 @@ absl::StatusOr<Lexicon> Lexicon::Load(const std::string& path) {
   return Parse(ss.str(), path);
 }
 
+absl::StatusOr<std::unique_ptr<Lexicon>> Lexicon::LoadIfSet(const std::string& path) {
+  if (path.empty()) return std::unique_ptr<Lexicon>();
+  auto loaded = Load(path);
+  if (!loaded.ok()) return loaded.status();
+  return std::make_unique<Lexicon>(*std::move(loaded));
+}
+
 const Lexicon& Lexicon::Default() {
   static const Lexicon* lexicon = [] {
     auto parsed = Parse(kDefaultLexiconTsv, "built-in lexicon/entities.tsv");

@@ -40,6 +40,10 @@ class Lexicon {
   // Reads and parses a file.
   static absl::StatusOr<Lexicon> Load(const std::string& path);
 
+  // For a --lexicon flag: null when `path` is empty (use Default()), the
+  // loaded lexicon otherwise.
+  static absl::StatusOr<std::unique_ptr<Lexicon>> LoadIfSet(const std::string& path);
+
   // The copy of lexicon/entities.tsv compiled into the binary.
   static const Lexicon& Default();
 

@@ -43,14 +43,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::optional<scr::common::Lexicon> lexicon;
-  if (!absl::GetFlag(FLAGS_lexicon).empty()) {
-    auto loaded = scr::common::Lexicon::Load(absl::GetFlag(FLAGS_lexicon));
-    if (!loaded.ok()) {
-      SCR_LOG(ERROR) << "--lexicon: " << loaded.status().message();
-      return 2;
-    }
-    lexicon = *std::move(loaded);
+  auto lexicon = scr::common::Lexicon::LoadIfSet(absl::GetFlag(FLAGS_lexicon));
+  if (!lexicon.ok()) {
+    SCR_LOG(ERROR) << "--lexicon: " << lexicon.status().message();
+    return 2;
   }
   auto outbox = scr::ingest::Outbox::Open(absl::GetFlag(FLAGS_data_dir) + "/outbox.db");
   if (!outbox.ok()) {
@@ -66,7 +62,7 @@ int main(int argc, char** argv) {
   const int64_t limit = absl::GetFlag(FLAGS_outbox_limit);
   scr::ingest::OutboxSink sink(outbox->get(), &forwarder, limit);
   scr::ingest::IngestCore core(
-      scr::ingest::Normalizer({}, lexicon ? &*lexicon : nullptr), &sink);
+      scr::ingest::Normalizer({}, lexicon->get()), &sink);
   scr::ingest::IngestServiceHandler handler(&core, outbox->get(), &forwarder, limit);
 
   scr::common::ServerOptions options;

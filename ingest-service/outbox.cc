@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <functional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -94,43 +96,45 @@ int64_t Outbox::size() const {
   return size_;
 }
 
-absl::Status Outbox::Append(absl::Span<const OutboxEntry> entries) {
-  absl::MutexLock lock(&mu_);
-  if (auto s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  Stmt st;
-  if (sqlite3_prepare_v2(db_,
-                         "INSERT INTO outbox (post_id, is_delete, payload, enqueued_us) "
-                         "VALUES (?, ?, ?, ?)",
-                         -1, &st.s, nullptr) != SQLITE_OK) {
-    absl::Status e = Error("append");
-    (void)Exec("ROLLBACK");
-    return e;
-  }
-  int64_t now = absl::ToUnixMicros(absl::Now());
-  for (const OutboxEntry& entry : entries) {
-    std::string payload = entry.is_delete ? entry.deletion.SerializeAsString()
-                                          : entry.post.SerializeAsString();
-    const std::string& id = entry.is_delete ? entry.deletion.id() : entry.post.id();
-    sqlite3_reset(st.s);
-    sqlite3_bind_text(st.s, 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_int(st.s, 2, entry.is_delete ? 1 : 0);
-    sqlite3_bind_blob(st.s, 3, payload.data(), static_cast<int>(payload.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st.s, 4, now);
-    if (sqlite3_step(st.s) != SQLITE_DONE) {
-      absl::Status e = Error("append");
-      (void)Exec("ROLLBACK");
-      write_health_ = e;
-      return e;
-    }
-  }
-  if (auto s = Exec("COMMIT"); !s.ok()) {
-    (void)Exec("ROLLBACK");
+absl::Status Outbox::InTransaction(const std::function<absl::Status()>& body) {
+  if (auto s = Exec("BEGIN IMMEDIATE"); !s.ok()) {
     write_health_ = s;
     return s;
   }
-  size_ += static_cast<int64_t>(entries.size());
-  write_health_ = absl::OkStatus();
-  return absl::OkStatus();
+  absl::Status s = body();
+  if (s.ok()) s = Exec("COMMIT");
+  if (!s.ok()) (void)Exec("ROLLBACK");
+  write_health_ = s;
+  return s;
+}
+
+absl::Status Outbox::Append(absl::Span<const OutboxEntry> entries) {
+  absl::MutexLock lock(&mu_);
+  absl::Status s = InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+    Stmt st;
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT INTO outbox (post_id, is_delete, payload, enqueued_us) "
+                           "VALUES (?, ?, ?, ?)",
+                           -1, &st.s, nullptr) != SQLITE_OK) {
+      return Error("append");
+    }
+    int64_t now = absl::ToUnixMicros(absl::Now());
+    for (const OutboxEntry& entry : entries) {
+      std::string payload = entry.is_delete ? entry.deletion.SerializeAsString()
+                                            : entry.post.SerializeAsString();
+      const std::string& id = entry.is_delete ? entry.deletion.id() : entry.post.id();
+      sqlite3_reset(st.s);
+      sqlite3_bind_text(st.s, 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_int(st.s, 2, entry.is_delete ? 1 : 0);
+      sqlite3_bind_blob(st.s, 3, payload.data(), static_cast<int>(payload.size()),
+                        SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st.s, 4, now);
+      if (sqlite3_step(st.s) != SQLITE_DONE) return Error("append");
+    }
+    return absl::OkStatus();
+  });
+  if (s.ok()) size_ += static_cast<int64_t>(entries.size());
+  return s;
 }
 
 absl::StatusOr<std::vector<OutboxEntry>> Outbox::Peek(int limit) {
@@ -161,26 +165,20 @@ absl::StatusOr<std::vector<OutboxEntry>> Outbox::Peek(int limit) {
 
 absl::Status Outbox::Remove(absl::Span<const int64_t> seqs) {
   absl::MutexLock lock(&mu_);
-  if (auto s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  Stmt st;
-  if (sqlite3_prepare_v2(db_, "DELETE FROM outbox WHERE seq = ?", -1, &st.s, nullptr) != SQLITE_OK) {
-    absl::Status e = Error("remove");
-    (void)Exec("ROLLBACK");
-    return e;
-  }
-  for (int64_t seq : seqs) {
-    sqlite3_reset(st.s);
-    sqlite3_bind_int64(st.s, 1, seq);
-    if (sqlite3_step(st.s) != SQLITE_DONE) {
-      absl::Status e = Error("remove");
-      (void)Exec("ROLLBACK");
-      return e;
+  absl::Status s = InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+    Stmt st;
+    if (sqlite3_prepare_v2(db_, "DELETE FROM outbox WHERE seq = ?", -1, &st.s, nullptr) !=
+        SQLITE_OK) {
+      return Error("remove");
     }
-  }
-  if (auto s = Exec("COMMIT"); !s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
+    for (int64_t seq : seqs) {
+      sqlite3_reset(st.s);
+      sqlite3_bind_int64(st.s, 1, seq);
+      if (sqlite3_step(st.s) != SQLITE_DONE) return Error("remove");
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
   return RefreshSize();
 }
 
@@ -201,31 +199,27 @@ absl::Status Outbox::RecordAttempt(absl::Span<const int64_t> seqs) {
 
 absl::Status Outbox::MoveToDeadLetters(int64_t seq, const std::string& error) {
   absl::MutexLock lock(&mu_);
-  if (auto s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  Stmt ins, del;
-  bool ok =
-      sqlite3_prepare_v2(db_,
-                         "INSERT OR REPLACE INTO dead_letters (seq, post_id, is_delete, payload, "
-                         "error, failed_us) SELECT seq, post_id, is_delete, payload, ?, ? FROM "
-                         "outbox WHERE seq = ?",
-                         -1, &ins.s, nullptr) == SQLITE_OK &&
-      sqlite3_prepare_v2(db_, "DELETE FROM outbox WHERE seq = ?", -1, &del.s, nullptr) == SQLITE_OK;
-  if (ok) {
+  absl::Status s = InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+    Stmt ins, del;
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT OR REPLACE INTO dead_letters (seq, post_id, is_delete, payload, "
+                           "error, failed_us) SELECT seq, post_id, is_delete, payload, ?, ? FROM "
+                           "outbox WHERE seq = ?",
+                           -1, &ins.s, nullptr) != SQLITE_OK ||
+        sqlite3_prepare_v2(db_, "DELETE FROM outbox WHERE seq = ?", -1, &del.s, nullptr) !=
+            SQLITE_OK) {
+      return Error("dead-letter");
+    }
     sqlite3_bind_text(ins.s, 1, error.data(), static_cast<int>(error.size()), SQLITE_TRANSIENT);
     sqlite3_bind_int64(ins.s, 2, absl::ToUnixMicros(absl::Now()));
     sqlite3_bind_int64(ins.s, 3, seq);
     sqlite3_bind_int64(del.s, 1, seq);
-    ok = sqlite3_step(ins.s) == SQLITE_DONE && sqlite3_step(del.s) == SQLITE_DONE;
-  }
-  if (!ok) {
-    absl::Status e = Error("dead-letter");
-    (void)Exec("ROLLBACK");
-    return e;
-  }
-  if (auto s = Exec("COMMIT"); !s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
+    if (sqlite3_step(ins.s) != SQLITE_DONE || sqlite3_step(del.s) != SQLITE_DONE) {
+      return Error("dead-letter");
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
   return RefreshSize();
 }
 
@@ -254,9 +248,9 @@ absl::StatusOr<std::vector<DeadLetter>> Outbox::ListDeadLetters(int limit) {
 
 absl::StatusOr<int> Outbox::RequeueDeadLetters(absl::Span<const int64_t> seqs) {
   absl::MutexLock lock(&mu_);
-  if (auto s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   int moved = 0;
-  auto requeue = [&](const char* where, int64_t seq) -> bool {
+  // Moves the dead letters `where` selects (binding `seq` when >= 0).
+  auto requeue = [&](const char* where, int64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Stmt ins, del;
     std::string insert = absl::StrCat(
         "INSERT INTO outbox (post_id, is_delete, payload, enqueued_us) SELECT post_id, "
@@ -264,32 +258,26 @@ absl::StatusOr<int> Outbox::RequeueDeadLetters(absl::Span<const int64_t> seqs) {
     std::string remove = absl::StrCat("DELETE FROM dead_letters ", where);
     if (sqlite3_prepare_v2(db_, insert.c_str(), -1, &ins.s, nullptr) != SQLITE_OK ||
         sqlite3_prepare_v2(db_, remove.c_str(), -1, &del.s, nullptr) != SQLITE_OK) {
-      return false;
+      return Error("requeue dead letters");
     }
     if (seq >= 0) {
       sqlite3_bind_int64(ins.s, 1, seq);
       sqlite3_bind_int64(del.s, 1, seq);
     }
-    if (sqlite3_step(ins.s) != SQLITE_DONE) return false;
+    if (sqlite3_step(ins.s) != SQLITE_DONE) return Error("requeue dead letters");
     moved += sqlite3_changes(db_);
-    return sqlite3_step(del.s) == SQLITE_DONE;
+    if (sqlite3_step(del.s) != SQLITE_DONE) return Error("requeue dead letters");
+    return absl::OkStatus();
   };
-  bool ok = true;
-  if (seqs.empty()) {
-    ok = requeue("", -1);
-  } else {
-    for (int64_t seq : seqs) ok = ok && requeue("WHERE seq = ?", seq);
-  }
-  if (!ok) {
-    absl::Status e = Error("requeue dead letters");
-    (void)Exec("ROLLBACK");
-    return e;
-  }
-  if (auto s = Exec("COMMIT"); !s.ok()) {
-    (void)Exec("ROLLBACK");
-    return s;
-  }
-  if (auto s = RefreshSize(); !s.ok()) return s;
+  absl::Status s = InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+    if (seqs.empty()) return requeue("", -1);
+    for (int64_t seq : seqs) {
+      if (auto r = requeue("WHERE seq = ?", seq); !r.ok()) return r;
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  if (auto r = RefreshSize(); !r.ok()) return r;
   return moved;
 }
 

@@ -8,6 +8,7 @@
 #define SCR_INGEST_OUTBOX_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -86,6 +87,10 @@ class Outbox {
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(absl::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status RefreshSize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs `body` in an IMMEDIATE transaction: commits when it returns OK,
+  // rolls back otherwise; records the outcome as the write health.
+  absl::Status InTransaction(const std::function<absl::Status()>& body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_) = nullptr;

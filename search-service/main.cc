@@ -49,16 +49,12 @@ int main(int argc, char** argv) {
     SCR_LOG(ERROR) << s.message();
     return 2;
   }
-  std::optional<scr::common::Lexicon> lexicon;
-  if (!absl::GetFlag(FLAGS_lexicon).empty()) {
-    auto loaded = scr::common::Lexicon::Load(absl::GetFlag(FLAGS_lexicon));
-    if (!loaded.ok()) {
-      SCR_LOG(ERROR) << "--lexicon: " << loaded.status().message();
-      return 2;
-    }
-    lexicon = *std::move(loaded);
+  auto lexicon = scr::common::Lexicon::LoadIfSet(absl::GetFlag(FLAGS_lexicon));
+  if (!lexicon.ok()) {
+    SCR_LOG(ERROR) << "--lexicon: " << lexicon.status().message();
+    return 2;
   }
-  auto index = scr::search::XapianIndex::Open(data_dir + "/index", lexicon ? &*lexicon : nullptr);
+  auto index = scr::search::XapianIndex::Open(data_dir + "/index", lexicon->get());
   if (!index.ok()) {
     SCR_LOG(ERROR) << index.status().message();
     return 1;

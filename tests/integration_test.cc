@@ -256,6 +256,12 @@ TEST(StartupTest, BadFlagsAndDataDirExitWithAClearMessage) {
       {{testing_util::BuiltBinary("ingest-service/ingest-service"), "--listen=127.0.0.1:99999",
         "--data_dir=" + dir.path() + "/i"},
        "port"},
+      {{testing_util::BuiltBinary("search-service/search-service"), "--listen=127.0.0.1:0",
+        "--data_dir=" + dir.path() + "/s", "--lexicon=" + dir.path() + "/no-such.tsv"},
+       "lexicon"},
+      {{testing_util::BuiltBinary("ingest-service/ingest-service"), "--listen=127.0.0.1:0",
+        "--data_dir=" + dir.path() + "/i2", "--lexicon=" + blocker},
+       blocker + ":1"},
   };
   int n = 0;
   for (const Case& c : cases) {
