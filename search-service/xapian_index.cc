@@ -55,7 +55,9 @@ constexpr size_t kMaxBooleanValueBytes = 200;
 // Longest stretch of body text a snippet is computed from.
 constexpr size_t kMaxSnippetSourceBytes = 64 * 1024;
 
-constexpr int kTitleWeight = 3;
+// Title words count this many times a body word (wdf); 4 measured best of
+// 1..8 on the relevance set (docs/RELEVANCE.md).
+constexpr int kTitleWeight = 4;
 
 // Extra weight factor of the all-words reading of a multi-word query.
 constexpr double kAllWordsBoost = 4.0;
@@ -273,7 +275,13 @@ auto Guard(absl::string_view what, Fn&& fn) -> decltype(fn()) {
 
 struct XapianIndex::Impl {
   std::string path;
-  Xapian::Stem stemmer{"english"};
+  // Xapian::Stem is not thread-safe, and copies share one implementation:
+  // every thread gets its own (readers), and the writer's TermGenerator has
+  // a separate one made in Open.
+  static const Xapian::Stem& stemmer() {
+    thread_local const Xapian::Stem stem("english");
+    return stem;
+  }
   const common::Lexicon* lexicon = nullptr;
 
   absl::Mutex write_mu;
@@ -505,11 +513,11 @@ struct XapianIndex::Impl {
             // "in", "for", "of" in a long form would light up every snippet.
             if (IsFunctionWord(lw)) continue;
             out.terms.push_back(lw);
-            out.terms.push_back("Z" + stemmer(lw));
+            out.terms.push_back("Z" + stemmer()(lw));
             if (words.size() == 1 || query_words.count(lw)) {
-              single.insert(stemmer(lw));
+              single.insert(stemmer()(lw));
             } else {
-              out.phrase_words.insert(stemmer(lw));
+              out.phrase_words.insert(stemmer()(lw));
             }
           }
         }
@@ -535,7 +543,7 @@ struct XapianIndex::Impl {
       auto [start, end] = h.ranges[i];
       std::vector<std::string> words =
           common::Lexicon::Words(common::FoldCase(h.text.substr(start, end - start)));
-      if (words.empty() || !phrase_words.count(stemmer(words[0]))) {
+      if (words.empty() || !phrase_words.count(stemmer()(words[0]))) {
         kept.push_back(h.ranges[i]);
         continue;
       }
@@ -753,7 +761,7 @@ struct XapianIndex::Impl {
   Xapian::QueryParser MakeParser(Xapian::Database& db) {
     Xapian::QueryParser qp;
     qp.set_database(db);
-    qp.set_stemmer(stemmer);
+    qp.set_stemmer(stemmer());
     qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
     qp.set_default_op(Xapian::Query::OP_OR);
     qp.add_prefix("title", "S");
@@ -809,7 +817,7 @@ struct XapianIndex::Impl {
   Highlighted MakeSnippet(const Xapian::MSet& mset, const std::string& text, size_t length) {
     std::string source = common::TruncateUtf8(text, kMaxSnippetSourceBytes);
     std::string marked = mset.snippet(
-        source, length, stemmer,
+        source, length, stemmer(),
         Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE, "\x01", "\x02",
         "\xE2\x80\xA6");
     return ParseMarkedSnippet(marked);
@@ -817,7 +825,7 @@ struct XapianIndex::Impl {
 
   // The whole title with highlights; the plain title when Xapian would cut it.
   Highlighted MakeTitleHighlight(const Xapian::MSet& mset, const std::string& title) {
-    std::string marked = mset.snippet(title, title.size() * 2 + 200, stemmer, 0, "\x01", "\x02",
+    std::string marked = mset.snippet(title, title.size() * 2 + 200, stemmer(), 0, "\x01", "\x02",
                                       "\xE2\x80\xA6");
     Highlighted h = ParseMarkedSnippet(marked);
     if (h.text != title) return Highlighted{title, {}};
@@ -1012,7 +1020,7 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
     absl::MutexLock lock(&impl->write_mu);
     impl->writer = std::make_unique<Xapian::WritableDatabase>(
         path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
-    impl->indexer.set_stemmer(impl->stemmer);
+    impl->indexer.set_stemmer(Xapian::Stem("english"));
     impl->indexer.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
     impl->indexer.set_database(*impl->writer);
     impl->indexer.set_flags(Xapian::TermGenerator::FLAG_SPELLING);

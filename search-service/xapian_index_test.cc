@@ -233,5 +233,36 @@ TEST_F(XapianIndexTest, ConcurrentWritersShareCommits) {
          static_cast<long long>(commits));
 }
 
+TEST_F(XapianIndexTest, ConcurrentSearchesAndWritesAreSafe) {
+  // Regression: a stemmer shared between threads crashed concurrent searches.
+  std::vector<v1::Post> posts;
+  for (int i = 0; i < 50; ++i) {
+    posts.push_back(MakePost("p" + std::to_string(i), "Reviews and inspections " + std::to_string(i),
+                             "Serious case reviews, Ofsted inspections and safeguarding boards "
+                             "publishing their learning " + std::to_string(i)));
+  }
+  ASSERT_TRUE(index_->Upsert(posts).ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 60; ++i) {
+        SearchQuery q;
+        q.text = i % 2 ? "reviewing inspections" : "Baby P safeguarding";
+        q.facets = {"category"};
+        auto r = index_->Search(q);
+        if (!r.ok() || r->hits.empty()) ++failures;
+        if (t == 0 && i % 10 == 0) {
+          if (!index_->Upsert({MakePost("w" + std::to_string(i), "New review", "text", 1)}).ok()) {
+            ++failures;
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
 }  // namespace
 }  // namespace scr::search
