@@ -3,7 +3,7 @@
 // absl::Status.
 //
 // Schema (docs/ARCHITECTURE.md has the full table):
-//   free text   title (prefix S and unprefixed, weighted 3x) and body;
+//   free text   title (prefix S and unprefixed, weighted 4x) and body;
 //               English stemming (STEM_SOME), positions for phrases and NEAR
 //   boolean     Q id, XC category, K tag, H site, A author, XE entity,
 //               Y year, L language (values case-folded), XB simhash bands
