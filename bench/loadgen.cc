@@ -1,0 +1,326 @@
+// scr_loadgen: a small, bounded load generator for SearchService.Search, over
+// gRPC or the HTTP gateway, on loopback only.
+//
+//   scr_loadgen --target=127.0.0.1:50052 --queries=queries.tsv --concurrency=4 --duration_s=10
+//   scr_loadgen --http --target=127.0.0.1:8080 --queries=queries.tsv --count=3000
+//
+// Each of --concurrency clients (one connection each) sends one request at a
+// time, walking the query file (bench/queries.h) from its own offset, until
+// --duration_s has passed or --count requests were sent in total. The first
+// --warmup_s seconds are not measured. Prints p50/p95/p99/max, QPS, the
+// per-class figures and a log2 latency histogram, then one JSON line (last
+// line of stdout) for scripts.
+//
+// Over HTTP the gateway has no switch to turn snippets off, so every HTTP
+// request computes snippets (gRPC requests disable them unless the query's
+// flags say "snippets").
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
+#include "bench/queries.h"
+#include "scr/v1/search.grpc.pb.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string target = "127.0.0.1:50052";
+  std::string queries;
+  int concurrency = 1;
+  double duration_s = 0;
+  long count = 0;
+  double warmup_s = 1;
+  bool http = false;
+  int page_size = 10;
+  std::string label;
+};
+
+constexpr int kMaxConcurrency = 256;
+constexpr double kMaxDurationS = 600;
+constexpr long kMaxCount = 10'000'000;
+
+bool IsLoopback(const std::string& target) {
+  std::string host = target.substr(0, target.rfind(':'));
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1";
+}
+
+bool ParseArgs(int argc, char** argv, Options* o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto eq = a.find('=');
+    std::string name = a.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : a.substr(eq + 1);
+    if (name == "--target") {
+      o->target = value;
+    } else if (name == "--queries") {
+      o->queries = value;
+    } else if (name == "--concurrency") {
+      o->concurrency = std::stoi(value);
+    } else if (name == "--duration_s") {
+      o->duration_s = std::stod(value);
+    } else if (name == "--count") {
+      o->count = std::stol(value);
+    } else if (name == "--warmup_s") {
+      o->warmup_s = std::stod(value);
+    } else if (name == "--http") {
+      o->http = value.empty() || value == "true" || value == "1";
+    } else if (name == "--page_size") {
+      o->page_size = std::stoi(value);
+    } else if (name == "--label") {
+      o->label = value;
+    } else {
+      std::cerr << "scr_loadgen: unknown flag " << a << "\n"
+                << "usage: scr_loadgen --target=HOST:PORT --queries=FILE [--concurrency=N]\n"
+                   "       (--duration_s=S | --count=N) [--warmup_s=1] [--http] [--page_size=10]\n"
+                   "       [--label=TEXT]\n";
+      return false;
+    }
+  }
+  if (o->queries.empty()) {
+    std::cerr << "scr_loadgen: --queries is required\n";
+    return false;
+  }
+  if (!IsLoopback(o->target)) {
+    std::cerr << "scr_loadgen: --target must be on loopback (127.0.0.1, localhost, ::1)\n";
+    return false;
+  }
+  if (o->concurrency < 1 || o->concurrency > kMaxConcurrency) {
+    std::cerr << "scr_loadgen: --concurrency must be 1.." << kMaxConcurrency << "\n";
+    return false;
+  }
+  if (o->duration_s <= 0 && o->count <= 0) o->duration_s = 10;
+  if (o->duration_s > kMaxDurationS || o->count > kMaxCount) {
+    std::cerr << "scr_loadgen: at most " << kMaxDurationS << " s or " << kMaxCount
+              << " requests\n";
+    return false;
+  }
+  return true;
+}
+
+std::string UrlEncode(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+struct Sample {
+  int query;
+  double ms;
+};
+
+struct Summary {
+  long n = 0;
+  double p50 = 0, p95 = 0, p99 = 0, max = 0, mean = 0;
+};
+
+Summary Summarize(std::vector<double> v) {
+  Summary s;
+  s.n = static_cast<long>(v.size());
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  s.p50 = scr::bench::Percentile(v, 50);
+  s.p95 = scr::bench::Percentile(v, 95);
+  s.p99 = scr::bench::Percentile(v, 99);
+  s.max = v.back();
+  double sum = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / static_cast<double>(v.size());
+  return s;
+}
+
+std::string SummaryJson(const Summary& s) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "{\"n\":%ld,\"p50_ms\":%.4f,\"p95_ms\":%.4f,\"p99_ms\":%.4f,\"max_ms\":%.4f,"
+                "\"mean_ms\":%.4f}",
+                s.n, s.p50, s.p95, s.p99, s.max, s.mean);
+  return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  if (!ParseArgs(argc, argv, &opt)) return 2;
+  std::vector<scr::bench::BenchQuery> queries = scr::bench::LoadQueries(opt.queries);
+  if (queries.empty()) {
+    std::cerr << "scr_loadgen: no queries in " << opt.queries << "\n";
+    return 2;
+  }
+
+  std::atomic<long> issued{0};
+  std::atomic<long> errors{0};
+  std::atomic<bool> stop{false};
+  std::atomic<bool> measuring{opt.warmup_s <= 0};
+  std::mutex mu;
+  std::vector<Sample> samples;
+  std::string first_error;
+
+  auto worker = [&](int index) {
+    std::unique_ptr<scr::v1::SearchService::Stub> stub;
+    std::unique_ptr<httplib::Client> http;
+    if (opt.http) {
+      http = std::make_unique<httplib::Client>("http://" + opt.target);
+      http->set_keep_alive(true);
+      http->set_read_timeout(10, 0);
+      http->set_connection_timeout(5, 0);
+    } else {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per client
+      args.SetInt("scr.bench.client", index);
+      args.SetMaxReceiveMessageSize(64 << 20);
+      stub = scr::v1::SearchService::NewStub(
+          grpc::CreateCustomChannel(opt.target, grpc::InsecureChannelCredentials(), args));
+    }
+    std::vector<Sample> local;
+    size_t next = (static_cast<size_t>(index) * queries.size()) / static_cast<size_t>(opt.concurrency);
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (opt.count > 0 && issued.fetch_add(1) >= opt.count) break;
+      const scr::bench::BenchQuery& q = queries[next];
+      int qi = static_cast<int>(next);
+      next = (next + 1) % queries.size();
+      bool ok = true;
+      std::string err;
+      auto t0 = Clock::now();
+      if (opt.http) {
+        std::string path = "/v1/search?q=" + UrlEncode(q.text) +
+                           "&page_size=" + std::to_string(opt.page_size);
+        if (q.facets) path += "&facets=category,year,site";
+        if (q.collapse) path += "&collapse=true";
+        auto res = http->Get(path);
+        if (!res) {
+          ok = false;
+          err = "http: " + httplib::to_string(res.error());
+        } else if (res->status != 200) {
+          ok = false;
+          err = "http " + std::to_string(res->status) + ": " + res->body.substr(0, 200);
+        }
+      } else {
+        scr::v1::SearchRequest req;
+        req.set_query(q.text);
+        req.set_page_size(opt.page_size);
+        if (!q.snippets) req.mutable_snippet()->set_disabled(true);
+        if (q.facets) {
+          req.add_facets("category");
+          req.add_facets("year");
+          req.add_facets("site");
+        }
+        req.set_collapse_duplicates(q.collapse);
+        scr::v1::SearchResponse resp;
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        grpc::Status s = stub->Search(&ctx, req, &resp);
+        if (!s.ok()) {
+          ok = false;
+          err = "grpc " + std::to_string(s.error_code()) + ": " + s.error_message();
+        }
+      }
+      double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      if (!ok) {
+        errors.fetch_add(1);
+        std::lock_guard<std::mutex> lock(mu);
+        if (first_error.empty()) first_error = err + " (query: " + q.text + ")";
+        continue;
+      }
+      if (measuring.load(std::memory_order_relaxed)) local.push_back({qi, ms});
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    samples.insert(samples.end(), local.begin(), local.end());
+  };
+
+  std::vector<std::thread> threads;
+  auto start = Clock::now();
+  for (int i = 0; i < opt.concurrency; ++i) threads.emplace_back(worker, i);
+  Clock::time_point measure_start = start;
+  if (opt.duration_s > 0) {
+    if (opt.warmup_s > 0) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(opt.warmup_s));
+      measure_start = Clock::now();
+      measuring = true;
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(opt.duration_s));
+    stop = true;
+  } else {
+    measuring = true;  // count mode measures every request
+  }
+  for (std::thread& t : threads) t.join();
+  double elapsed = std::chrono::duration<double>(Clock::now() - measure_start).count();
+
+  std::vector<double> all;
+  std::map<std::string, std::vector<double>> by_class;
+  for (const Sample& s : samples) {
+    all.push_back(s.ms);
+    const scr::bench::BenchQuery& q = queries[s.query];
+    by_class[q.cls].push_back(s.ms);
+    // "_plain": top-10 without facets, snippets or collapse.
+    if (!q.facets && !q.snippets && !q.collapse) by_class["_plain"].push_back(s.ms);
+  }
+  Summary total = Summarize(all);
+  double qps = elapsed > 0 ? static_cast<double>(total.n) / elapsed : 0;
+
+  // Log2 histogram in microseconds.
+  std::map<long, long> hist;
+  for (double ms : all) {
+    long us = std::max(1L, static_cast<long>(ms * 1000));
+    long upper = 1;
+    while (upper < us) upper <<= 1;
+    ++hist[upper];
+  }
+
+  std::printf("%s %s concurrency=%d requests=%ld errors=%ld elapsed=%.2fs qps=%.1f\n",
+              opt.http ? "HTTP" : "gRPC", opt.target.c_str(), opt.concurrency, total.n,
+              errors.load(), elapsed, qps);
+  std::printf("latency ms: p50=%.3f p95=%.3f p99=%.3f max=%.3f mean=%.3f\n", total.p50,
+              total.p95, total.p99, total.max, total.mean);
+  for (const auto& [cls, v] : by_class) {
+    Summary s = Summarize(v);
+    std::printf("  %-9s n=%-7ld p50=%.3f p95=%.3f p99=%.3f\n", cls.c_str(), s.n, s.p50, s.p95,
+                s.p99);
+  }
+  std::printf("histogram (us <= bound: count):");
+  for (const auto& [upper, n] : hist) std::printf(" %ld:%ld", upper, n);
+  std::printf("\n");
+  if (!first_error.empty()) std::printf("first error: %s\n", first_error.c_str());
+
+  std::string json = "{\"tool\":\"scr_loadgen\",\"label\":\"" + opt.label + "\",\"mode\":\"" +
+                     (opt.http ? "http" : "grpc") + "\",\"concurrency\":" +
+                     std::to_string(opt.concurrency) + ",\"errors\":" +
+                     std::to_string(errors.load()) + ",\"elapsed_s\":" + std::to_string(elapsed) +
+                     ",\"qps\":" + std::to_string(qps) + ",\"latency\":" + SummaryJson(total) +
+                     ",\"classes\":{";
+  bool first = true;
+  for (const auto& [cls, v] : by_class) {
+    json += (first ? "\"" : ",\"") + cls + "\":" + SummaryJson(Summarize(v));
+    first = false;
+  }
+  json += "},\"histogram_us\":[";
+  first = true;
+  for (const auto& [upper, n] : hist) {
+    json += (first ? "[" : ",[") + std::to_string(upper) + "," + std::to_string(n) + "]";
+    first = false;
+  }
+  json += "]}";
+  std::printf("%s\n", json.c_str());
+  return errors.load() > 0 && total.n == 0 ? 1 : 0;
+}

@@ -1,0 +1,296 @@
+#!/usr/bin/python3
+"""Turns a bench/run.sh results folder into the published figures.
+
+  /usr/bin/python3 bench/report.py bench/results/<timestamp>
+
+Merges the run's sizes into bench/results/latest.json (a size measured again
+replaces the older entry; every entry keeps the timestamp of its run, and all
+ratios are between figures of the same run), renders docs/performance.png with
+gnuplot when it is installed, and rewrites the part of docs/PERFORMANCE.md
+between the BEGIN/END RESULTS markers. Standard library only (Debian python3).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LATEST = os.path.join(ROOT, "bench", "results", "latest.json")
+DOC = os.path.join(ROOT, "docs", "PERFORMANCE.md")
+CHART = os.path.join(ROOT, "docs", "performance.png")
+BEGIN, END = "<!-- BEGIN RESULTS (bench/report.py) -->", "<!-- END RESULTS -->"
+PLAIN_CLASSES = ["term", "two", "three", "phrase", "boolean"]
+ALL_CLASSES = PLAIN_CLASSES + ["facets", "snippets", "collapse"]
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def ratio(a, b):
+    return round(a / b, 3) if b else None
+
+
+def summarize(run_dir):
+    machine = load(os.path.join(run_dir, "machine.json"))
+    sizes = {}
+    for name in sorted(os.listdir(run_dir)):
+        if not (name.startswith("corpus-") and name.endswith(".json")):
+            continue
+        n = name[len("corpus-"):-len(".json")]
+        p = lambda kind: os.path.join(run_dir, "%s-%s.json" % (kind, n))
+        if not os.path.exists(p("baselines")):
+            continue
+        corpus, ingest, services, base = load(p("corpus")), load(p("ingest")), load(p("services")), load(p("baselines"))
+        raw, fts = base["raw_xapian"], base["fts5"]
+        e = {"run": machine["timestamp"], "corpus": corpus}
+        e["ingest"] = {
+            "service_posts_per_s": ingest["posts_per_s"],
+            "service_item_mb_per_s": ingest["mb_per_s"],
+            "service_posts": ingest["posts"],
+            "service_documents": ingest["document_count"],
+            "service_seconds": ingest["durable_s"],
+            "service_streams": ingest["concurrency"],
+            "raw_posts_per_s": raw["index"]["posts_per_s"],
+            "raw_text_mb_per_s": raw["index"]["mb_per_s"],
+            "fts5_posts_per_s": fts["index"]["posts_per_s"],
+            "fts5_text_mb_per_s": fts["index"]["mb_per_s"],
+            "service_vs_raw": ratio(ingest["posts_per_s"], raw["index"]["posts_per_s"]),
+            "fts5_vs_raw": ratio(fts["index"]["posts_per_s"], raw["index"]["posts_per_s"]),
+        }
+        e["size"] = {
+            "service_bytes": services["index_bytes"],
+            "raw_bytes": raw["index"]["size_bytes"],
+            "fts5_bytes": fts["index"]["size_bytes"],
+            "service_vs_raw": ratio(services["index_bytes"], raw["index"]["size_bytes"]),
+            "fts5_vs_raw": ratio(fts["index"]["size_bytes"], raw["index"]["size_bytes"]),
+        }
+        e["rss_mb"] = {
+            "search_service": round(services["search_vmhwm_kb"] / 1024, 1),
+            "ingest_service": round(services["ingest_vmhwm_kb"] / 1024, 1),
+        }
+        rq, fq = raw["query"], fts["query"]
+        e["raw_query"] = {"latency": rq["latency"], "plain": rq["classes"].get("_plain"),
+                          "qps_1": rq["qps"]["1"], "qps_2": rq["qps"]["2"]}
+        e["fts5_query"] = {"latency": fq["latency"], "plain": fq["classes"].get("_plain"),
+                           "qps_1": fq["qps"]["1"], "qps_2": fq["qps"]["2"]}
+        search = {}
+        for mode in ("grpc", "http"):
+            for c in (1, 2, 4, 16):
+                f = os.path.join(run_dir, "load-%s-%s-%d.json" % (n, mode, c))
+                if not os.path.exists(f):
+                    continue
+                l = load(f)
+                raw_qps = rq["qps"]["1"] if c == 1 else rq["qps"]["2"]
+                search["%s-%d" % (mode, c)] = {
+                    "mode": mode, "clients": c, "qps": round(l["qps"], 1), "errors": l["errors"],
+                    "p50_ms": l["latency"]["p50_ms"], "p95_ms": l["latency"]["p95_ms"],
+                    "p99_ms": l["latency"]["p99_ms"], "plain": l["classes"].get("_plain"),
+                    "classes": {k: v for k, v in l["classes"].items() if not k.startswith("_")},
+                    "p50_vs_raw": ratio(l["latency"]["p50_ms"], rq["latency"]["p50_ms"]),
+                    "p99_vs_raw": ratio(l["latency"]["p99_ms"], rq["latency"]["p99_ms"]),
+                    "qps_vs_raw": ratio(l["qps"], raw_qps),
+                    "raw_qps_threads": 1 if c == 1 else 2,
+                }
+        e["search"] = search
+        classes = {}
+        g1 = search.get("grpc-1", {}).get("classes", {})
+        for cls in ALL_CLASSES:
+            s, r, f = g1.get(cls), rq["classes"].get(cls), fq["classes"].get(cls)
+            if not (s and r and f):
+                continue
+            classes[cls] = {"service_p50_ms": s["p50_ms"], "raw_p50_ms": r["p50_ms"],
+                            "fts5_p50_ms": f["p50_ms"], "service_p99_ms": s["p99_ms"],
+                            "raw_p99_ms": r["p99_ms"], "fts5_p99_ms": f["p99_ms"],
+                            "service_vs_raw": ratio(s["p50_ms"], r["p50_ms"]),
+                            "fts5_vs_raw": ratio(f["p50_ms"], r["p50_ms"])}
+        e["classes"] = classes
+        # Targets, all within this run.
+        t = []
+        t.append({"target": "end-to-end ingest, one writer >= 0.8x raw single-thread Xapian indexing",
+                  "value": "%.2fx" % e["ingest"]["service_vs_raw"],
+                  "met": e["ingest"]["service_vs_raw"] >= 0.8})
+        sp = (search.get("grpc-1") or {}).get("plain")
+        rp = rq["classes"].get("_plain")
+        if sp and rp:
+            t.append({"target": "gRPC top-10 without facets p50 <= raw p50 + 0.15 ms",
+                      "value": "%.3f ms vs %.3f + 0.15 ms" % (sp["p50_ms"], rp["p50_ms"]),
+                      "met": sp["p50_ms"] <= rp["p50_ms"] + 0.15})
+        g2 = search.get("grpc-2")
+        if g2:
+            t.append({"target": "QPS at 2 gRPC clients >= 0.5x raw Xapian with 2 threads",
+                      "value": "%.2fx (%.0f vs %.0f)" % (g2["qps_vs_raw"], g2["qps"], rq["qps"]["2"]),
+                      "met": g2["qps_vs_raw"] >= 0.5})
+        behind = [c for c, v in classes.items() if v["service_p50_ms"] >= v["fts5_p50_ms"]]
+        t.append({"target": "ahead of SQLite FTS5 (p50) on every query class",
+                  "value": "behind on: " + ", ".join(behind) if behind else "ahead on all %d classes" % len(classes),
+                  "met": not behind})
+        e["targets"] = t
+        sizes[n] = e
+    return machine, sizes
+
+
+def fmt_bytes(b):
+    return "%.1f MB" % (b / 1e6)
+
+
+def render_chart(summary):
+    points = sorted(((int(n), e) for n, e in summary["sizes"].items()), key=lambda x: x[0])
+    if not points:
+        return False
+    try:
+        subprocess.run(["gnuplot", "--version"], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        print("report.py: gnuplot not installed (apt-get install gnuplot-nox); chart not redrawn")
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "data.tsv")
+        with open(data, "w") as f:
+            for n, e in points:
+                g1 = e["search"].get("grpc-1", {})
+                h1 = e["search"].get("http-1", {})
+                f.write("%d\t%f\t%f\t%f\t%f\t%f\t%f\t%f\n" % (
+                    n, e["ingest"]["service_posts_per_s"], e["ingest"]["raw_posts_per_s"],
+                    e["ingest"]["fts5_posts_per_s"], g1.get("p99_ms", 0), h1.get("p99_ms", 0),
+                    e["raw_query"]["latency"]["p99_ms"], e["fts5_query"]["latency"]["p99_ms"]))
+        script = """
+set terminal pngcairo size 1100,440 font ",10"
+set output '%(out)s'
+set multiplot layout 1,2 title "SCR search benchmark (%(cpu)s, %(nproc)s cores; bench/run.sh)"
+set logscale x
+set xlabel "corpus size (posts)"
+set grid
+set key top right
+set format x "%%.0s%%c"
+set title "ingest throughput (posts/s, higher is better)"
+set logscale y
+plot '%(data)s' using 1:2 with linespoints lw 2 pt 7 title "end-to-end service (1 stream)", \
+     '' using 1:3 with linespoints lw 2 pt 5 title "raw Xapian, 1 thread", \
+     '' using 1:4 with linespoints lw 2 pt 9 title "SQLite FTS5"
+set title "search p99 latency, 1 client, 300-query mix (ms, lower is better)"
+plot '%(data)s' using 1:5 with linespoints lw 2 pt 7 title "service via gRPC", \
+     '' using 1:6 with linespoints lw 2 pt 13 title "service via HTTP", \
+     '' using 1:7 with linespoints lw 2 pt 5 title "raw Xapian", \
+     '' using 1:8 with linespoints lw 2 pt 9 title "SQLite FTS5"
+unset multiplot
+""" % {"out": CHART, "data": data, "cpu": summary["machine"]["cpu"], "nproc": summary["machine"]["nproc"]}
+        r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+        if r.returncode != 0:
+            print("report.py: gnuplot failed:", r.stderr)
+            return False
+    return True
+
+
+def tables(summary):
+    m = summary["machine"]
+    out = []
+    w = out.append
+    w("Generated by `bench/report.py` from `bench/results/latest.json`; do not edit by hand.\n")
+    runs = sorted({e["run"] for e in summary["sizes"].values()})
+    w("**Machine** (run %s): %s cores, %s, %s GB RAM, disk %s, kernel %s, Xapian %s, SQLite %s, "
+      "build %s, load average at start %s. Measured seconds per load run: %s; warm-up 1 s. "
+      "The machine is shared with other work, so absolute figures are noisy; compare the ratios, "
+      "which are always between figures of the same run.\n" % (
+          ", ".join(runs), m["nproc"], m["cpu"], m["mem_gb"], m["disk"], m["kernel"], m["xapian"],
+          m.get("sqlite") or "(library)", m["build_type"], m["loadavg_at_start"], m["duration_s"]))
+    for n, e in sorted(summary["sizes"].items(), key=lambda x: int(x[0])):
+        c = e["corpus"]
+        w("\n### %s posts (run %s)\n" % (format(int(n), ","), e["run"]))
+        w("Corpus: %d posts in %d items (%.1f MB of raw pages, %.1f MB of title and body text), "
+          "%d near-duplicate reposts, seed %d.\n" % (
+              c["posts"], c["items"], c["item_bytes"] / 1e6, c["text_bytes"] / 1e6,
+              c["near_duplicates"], c["seed"]))
+        w("\n**Targets**\n")
+        w("| target | measured | |\n|---|---|---|")
+        for t in e["targets"]:
+            w("| %s | %s | %s |" % (t["target"], t["value"], "met" if t["met"] else "**missed**"))
+        i = e["ingest"]
+        w("\n**Ingest and index** (MB/s: raw pages for the service, title and body text for the baselines)\n")
+        w("| | posts/s | MB/s | × raw | index size | × raw | peak RSS |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        w("| end-to-end service (%d stream) | %.0f | %.2f | %.2f | %s | %.2f | search %.0f MB, ingest %.0f MB |" % (
+            i["service_streams"], i["service_posts_per_s"], i["service_item_mb_per_s"], i["service_vs_raw"],
+            fmt_bytes(e["size"]["service_bytes"]), e["size"]["service_vs_raw"],
+            e["rss_mb"]["search_service"], e["rss_mb"]["ingest_service"]))
+        w("| raw Xapian, 1 thread | %.0f | %.2f | 1.00 | %s | 1.00 | (in process) |" % (
+            i["raw_posts_per_s"], i["raw_text_mb_per_s"], fmt_bytes(e["size"]["raw_bytes"])))
+        w("| SQLite FTS5 | %.0f | %.2f | %.2f | %s | %.2f | (in process) |" % (
+            i["fts5_posts_per_s"], i["fts5_text_mb_per_s"], i["fts5_vs_raw"],
+            fmt_bytes(e["size"]["fts5_bytes"]), e["size"]["fts5_vs_raw"]))
+        rq, fq = e["raw_query"], e["fts5_query"]
+        w("\n**Search, whole 300-query mix** (× raw: latency ratio to raw Xapian's sequential run; "
+          "QPS ratio to raw Xapian with 1 thread for 1 client, 2 threads otherwise)\n")
+        w("| | clients | p50 ms | p95 ms | p99 ms | QPS | p50 × raw | p99 × raw | QPS × raw |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        w("| raw Xapian | 1 | %.3f | %.3f | %.3f | %.0f | 1.00 | 1.00 | 1.00 |" % (
+            rq["latency"]["p50_ms"], rq["latency"]["p95_ms"], rq["latency"]["p99_ms"], rq["qps_1"]))
+        w("| raw Xapian | 2 threads | | | | %.0f | | | 1.00 |" % rq["qps_2"])
+        w("| SQLite FTS5 | 1 | %.3f | %.3f | %.3f | %.0f | %.2f | %.2f | %.2f |" % (
+            fq["latency"]["p50_ms"], fq["latency"]["p95_ms"], fq["latency"]["p99_ms"], fq["qps_1"],
+            fq["latency"]["p50_ms"] / rq["latency"]["p50_ms"], fq["latency"]["p99_ms"] / rq["latency"]["p99_ms"],
+            fq["qps_1"] / rq["qps_1"]))
+        w("| SQLite FTS5 | 2 threads | | | | %.0f | | | %.2f |" % (fq["qps_2"], fq["qps_2"] / rq["qps_2"]))
+        for key in sorted(e["search"], key=lambda k: (e["search"][k]["mode"], e["search"][k]["clients"])):
+            s = e["search"][key]
+            w("| service %s | %d | %.3f | %.3f | %.3f | %.0f | %.2f | %.2f | %.2f |%s" % (
+                "gRPC" if s["mode"] == "grpc" else "HTTP", s["clients"], s["p50_ms"], s["p95_ms"],
+                s["p99_ms"], s["qps"], s["p50_vs_raw"], s["p99_vs_raw"], s["qps_vs_raw"],
+                " %d errors" % s["errors"] if s["errors"] else ""))
+        w("\n**Per query class, 1 client** (p50 / p99 ms; service over gRPC)\n")
+        w("| class | service | raw Xapian | SQLite FTS5 | service × raw (p50) | FTS5 × raw (p50) |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for cls in ALL_CLASSES:
+            v = e["classes"].get(cls)
+            if not v:
+                continue
+            w("| %s | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %.2f | %.2f |" % (
+                cls, v["service_p50_ms"], v["service_p99_ms"], v["raw_p50_ms"], v["raw_p99_ms"],
+                v["fts5_p50_ms"], v["fts5_p99_ms"], v["service_vs_raw"], v["fts5_vs_raw"]))
+    w("\n![ingest throughput and p99 latency against corpus size](performance.png)\n")
+    return "\n".join(out)
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    machine, sizes = summarize(sys.argv[1])
+    summary = {"machine": machine, "sizes": {}}
+    if os.path.exists(LATEST):
+        try:
+            old = load(LATEST)
+            summary["sizes"] = old.get("sizes", {})
+        except (OSError, ValueError):
+            pass
+    summary["sizes"].update(sizes)
+    summary["machine"] = machine
+    with open(LATEST, "w") as f:
+        json.dump(summary, f, indent=1, sort_keys=True)
+        f.write("\n")
+    with open(os.path.join(sys.argv[1], "summary.json"), "w") as f:
+        json.dump({"machine": machine, "sizes": sizes}, f, indent=1, sort_keys=True)
+    render_chart(summary)
+    text = tables(summary)
+    if os.path.exists(DOC):
+        doc = open(DOC).read()
+        if BEGIN in doc and END in doc:
+            head, rest = doc.split(BEGIN, 1)
+            _, tail = rest.split(END, 1)
+            doc = head + BEGIN + "\n" + text + "\n" + END + tail
+        else:
+            doc += "\n" + BEGIN + "\n" + text + "\n" + END + "\n"
+    else:
+        doc = "# Performance\n\n" + BEGIN + "\n" + text + "\n" + END + "\n"
+    with open(DOC, "w") as f:
+        f.write(doc)
+    print("report.py: wrote %s, %s and %s" % (LATEST, DOC, CHART))
+    for n, e in sorted(sizes.items(), key=lambda x: int(x[0])):
+        for t in e["targets"]:
+            print("  %s posts: %-75s %-35s %s" % (n, t["target"], t["value"], "met" if t["met"] else "MISSED"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

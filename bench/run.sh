@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# The benchmark suite in one command (docs/PERFORMANCE.md):
+#
+#   bench/run.sh                              # quick run: 10k posts, a few minutes on 2 cores
+#   bench/run.sh --sizes 10000,100000,1000000 # the long run (see docs/PERFORMANCE.md for times)
+#
+# For each corpus size it generates a seeded corpus from the BBC articles in
+# ../shared and a seeded 300-query mix, starts a real search-service (with the
+# HTTP gateway) and ingest-service on 127.0.0.1 with temporary data folders,
+# measures end-to-end ingest, index size, peak RSS, search latency and QPS at
+# 1/2/4/16 clients over gRPC and HTTP, then runs the in-process baselines (raw
+# Xapian, SQLite FTS5) on the same posts and queries. Results go to
+# bench/results/<timestamp>/; bench/report.py writes bench/results/latest.json,
+# docs/performance.png and the tables of docs/PERFORMANCE.md.
+#
+# Options:
+#   --sizes N[,N...]        corpus sizes in posts (default 10000)
+#   --duration_s S          measured seconds per load-generator run (default 5)
+#   --ingest_concurrency C  IngestStream streams of the ingest client (default 1)
+#   --seed S                corpus and query seed (default 1)
+#   --build_dir DIR         build folder (default build-bench; configured if missing)
+#   --no_build              use the binaries as they are
+#   --no_report             do not touch docs/ or latest.json
+#   --search_binary PATH    benchmark this search-service binary instead of the
+#                           build's (for example one with a fix under test)
+# Everything runs under nice -n 5 (the machine is shared).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+sizes=10000
+duration_s=5
+ingest_concurrency=1
+seed=1
+build_dir=$root/build-bench
+do_build=1
+do_report=1
+search_binary=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sizes) sizes=$2; shift 2 ;;
+    --sizes=*) sizes=${1#*=}; shift ;;
+    --duration_s) duration_s=$2; shift 2 ;;
+    --duration_s=*) duration_s=${1#*=}; shift ;;
+    --ingest_concurrency) ingest_concurrency=$2; shift 2 ;;
+    --ingest_concurrency=*) ingest_concurrency=${1#*=}; shift ;;
+    --seed) seed=$2; shift 2 ;;
+    --seed=*) seed=${1#*=}; shift ;;
+    --build_dir) build_dir=$2; shift 2 ;;
+    --build_dir=*) build_dir=${1#*=}; shift ;;
+    --search_binary) search_binary=$2; shift 2 ;;
+    --search_binary=*) search_binary=${1#*=}; shift ;;
+    --no_build) do_build=0; shift ;;
+    --no_report) do_report=0; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$(nice)" -lt 5 ]; then exec nice -n 5 "$0" "$@" --sizes "$sizes" --duration_s "$duration_s" \
+  --ingest_concurrency "$ingest_concurrency" --seed "$seed" --build_dir "$build_dir" \
+  ${search_binary:+--search_binary "$search_binary"} \
+  $([ $do_build = 0 ] && echo --no_build) $([ $do_report = 0 ] && echo --no_report); fi
+
+bbc=$root/../shared/data/bbc-news/news
+if [ ! -d "$bbc" ]; then
+  echo "bench/run.sh: the BBC corpus is missing at $bbc (../shared relative to the repo)" >&2
+  exit 1
+fi
+
+if [ $do_build = 1 ]; then
+  if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+    cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build "$build_dir" -j"$(nproc)" --target search-service ingest-service scrctl \
+    scr_corpus_gen scr_query_gen scr_loadgen scr_bench_ingest scr_bench_baselines
+fi
+if ! command -v gnuplot >/dev/null && [ "$(id -u)" = 0 ] && [ $do_report = 1 ]; then
+  echo "installing gnuplot-nox for the chart..."
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null || true
+fi
+
+b=$build_dir
+search_bin=${search_binary:-$b/search-service/search-service}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out=$root/bench/results/$stamp
+mkdir -p "$out"
+work=$(mktemp -d "${TMPDIR:-/tmp}/scr-bench.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Machine details, recorded with the results.
+{
+  echo "{"
+  echo "  \"timestamp\": \"$stamp\","
+  echo "  \"nproc\": $(nproc),"
+  echo "  \"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')\","
+  echo "  \"mem_gb\": $(awk '/MemTotal/ {printf "%.1f", $2/1048576}' /proc/meminfo),"
+  echo "  \"disk\": \"$(df -h "$work" | awk 'NR==2 {print $1 " " $2 " (" $5 " used)"}')\","
+  echo "  \"kernel\": \"$(uname -r)\","
+  echo "  \"loadavg_at_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
+  echo "  \"xapian\": \"$(xapian-config --version 2>/dev/null | awk '{print $NF}')\","
+  echo "  \"sqlite\": \"$(sqlite3 --version 2>/dev/null | awk '{print $1}' || true)\","
+  echo "  \"build_type\": \"$(grep -m1 CMAKE_BUILD_TYPE:STRING "$b/CMakeCache.txt" | cut -d= -f2)\","
+  echo "  \"duration_s\": $duration_s,"
+  echo "  \"ingest_concurrency\": $ingest_concurrency,"
+  echo "  \"search_binary\": \"$search_bin\","
+  echo "  \"seed\": $seed"
+  echo "}"
+} >"$out/machine.json"
+
+wait_port() {  # wait_port FILE PID
+  for _ in $(seq 1 600); do
+    if [ -s "$1" ]; then cat "$1"; return 0; fi
+    if ! kill -0 "$2" 2>/dev/null; then echo "service $2 exited" >&2; return 1; fi
+    sleep 0.1
+  done
+  echo "no port file $1" >&2
+  return 1
+}
+hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+IFS=, read -r -a size_list <<<"$sizes"
+for n in "${size_list[@]}"; do
+  echo "=== $n posts ==="
+  d=$work/$n
+  mkdir -p "$d"
+  "$b/bench/scr_corpus_gen" --bbc="$bbc" --posts="$n" --seed="$seed" --out="$d/corpus" \
+    >"$out/corpus-$n.json"
+  cat "$out/corpus-$n.json"
+  "$b/bench/scr_query_gen" --posts="$d/corpus/posts.rec" --seed="$seed" --count=300 \
+    >"$out/queries-$n.tsv"
+
+  "$search_bin" --listen=127.0.0.1:0 --port_file="$d/search.port" \
+    --http_listen=127.0.0.1:0 --http_port_file="$d/http.port" --data_dir="$d/search" \
+    2>"$d/search.log" &
+  spid=$!
+  pids+=("$spid")
+  sport=$(wait_port "$d/search.port" "$spid")
+  hport=$(wait_port "$d/http.port" "$spid")
+  "$b/ingest-service/ingest-service" --listen=127.0.0.1:0 --port_file="$d/ingest.port" \
+    --search="127.0.0.1:$sport" --data_dir="$d/ingest" 2>"$d/ingest.log" &
+  ipid=$!
+  pids+=("$ipid")
+  iport=$(wait_port "$d/ingest.port" "$ipid")
+
+  echo "--- end-to-end ingest ($ingest_concurrency stream(s)) ---"
+  "$b/bench/scr_bench_ingest" --ingest="127.0.0.1:$iport" --search="127.0.0.1:$sport" \
+    --items="$d/corpus/items.rec" --concurrency="$ingest_concurrency" | tee "$out/ingest-$n.json"
+  ingest_hwm=$(hwm_kb "$ipid")
+  index_bytes=$(du -sb "$d/search" | cut -f1)
+
+  for mode in grpc http; do
+    for c in 1 2 4 16; do
+      echo "--- search $mode, $c client(s) ---"
+      if [ $mode = grpc ]; then target=127.0.0.1:$sport; flag=; else target=127.0.0.1:$hport; flag=--http; fi
+      "$b/bench/scr_loadgen" $flag --target="$target" --queries="$out/queries-$n.tsv" \
+        --concurrency="$c" --duration_s="$duration_s" --warmup_s=1 --label="$mode-$c" \
+        >"$d/load.txt"
+      head -n -1 "$d/load.txt"
+      tail -n 1 "$d/load.txt" >"$out/load-$n-$mode-$c.json"
+      if ! kill -0 "$spid" 2>/dev/null; then
+        echo "search-service died during the $mode run with $c clients; its log:" >&2
+        tail -n 5 "$d/search.log" >&2
+        cp "$d/search.log" "$out/search-$n.log"
+        exit 1
+      fi
+    done
+  done
+  search_hwm=$(hwm_kb "$spid")
+  echo "{\"search_vmhwm_kb\": $search_hwm, \"ingest_vmhwm_kb\": $ingest_hwm, \"index_bytes\": $index_bytes}" \
+    | tee "$out/services-$n.json"
+  kill -TERM "$ipid" "$spid"
+  wait "$ipid" "$spid" 2>/dev/null || true
+  pids=()
+
+  echo "--- baselines: raw Xapian and SQLite FTS5 ---"
+  "$b/bench/scr_bench_baselines" --posts="$d/corpus/posts.rec" --queries="$out/queries-$n.tsv" \
+    --work_dir="$d/baselines" --qps_duration_s="$duration_s" >"$out/baselines-$n.json"
+  rm -rf "$d"
+done
+
+echo "results in $out"
+if [ $do_report = 1 ]; then
+  /usr/bin/python3 "$root/bench/report.py" "$out"
+fi
