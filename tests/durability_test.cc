@@ -374,6 +374,59 @@ TEST(DurabilityTest, SigtermUnderLoadGivesNoUnknownOrInternal) {
   EXPECT_EQ(a.lost, 0);
 }
 
+TEST(DurabilityTest, SigtermSearchUnderLoadGivesNoUnknownOrInternal) {
+  TempDir dir;
+  Cluster cluster(dir.path());
+  cluster.StartSearch();
+  cluster.StartIngest();
+  Crawler crawler(cluster.ingest_address(), "ss");
+  crawler.RunFor(absl::Milliseconds(200));
+  std::atomic<bool> stop{false};
+  std::atomic<int> searches{0}, bad{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&] {
+      auto stub = v1::SearchService::NewStub(
+          grpc::CreateChannel(cluster.search_address(), grpc::InsecureChannelCredentials()));
+      while (!stop) {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        v1::SearchRequest req;
+        req.set_query("Ofsted serious case review");
+        req.add_facets("category");
+        v1::SearchResponse resp;
+        grpc::Status s = stub->Search(&ctx, req, &resp);
+        ++searches;
+        if (s.error_code() == grpc::StatusCode::UNKNOWN ||
+            s.error_code() == grpc::StatusCode::INTERNAL) {
+          ++bad;
+        }
+        if (!s.ok()) absl::SleepFor(absl::Milliseconds(10));
+      }
+    });
+  }
+  std::thread writes([&] { crawler.RunFor(absl::Milliseconds(600)); });
+  absl::SleepFor(absl::Milliseconds(300));
+  absl::Time start = absl::Now();
+  cluster.search()->Signal(SIGTERM);
+  auto status = cluster.search()->Wait(absl::Seconds(20));
+  absl::Duration took = absl::Now() - start;
+  writes.join();
+  stop = true;
+  for (auto& t : readers) t.join();
+  ASSERT_TRUE(status.ok());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  cluster.search().reset();
+  cluster.StartSearch();
+  Audit a = AuditIndex(cluster, crawler.acked(), 0);
+  printf("sigterm-search: searches=%d unknown_or_internal=%d exit_s=%.2f acked=%d lost=%d\n",
+         searches.load(), bad.load(), absl::ToDoubleSeconds(took), a.acked, a.lost);
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_LT(took, absl::Seconds(10));
+  EXPECT_EQ(a.lost, 0);
+  EXPECT_EQ(XapianCheck(cluster.index_path()), "clean");
+}
+
 TEST(DurabilityTest, FullDiskFailsClearlyAndRecovers) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
   TempDir dir;
