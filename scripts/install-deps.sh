@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   libxml2-dev libicu-dev liburiparser-dev libssl-dev libsqlite3-dev
   libcpp-httplib-dev
+  clang libclang-rt-14-dev
   chromium
 )
 # The web end-to-end test (tests/e2e) runs on node and npm: Debian's, unless
