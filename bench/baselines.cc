@@ -54,15 +54,15 @@ using scr::bench::BenchQuery;
 
 // ---- Raw Xapian: the service's schema, without the service --------------
 
-constexpr Xapian::valueno kSlotPublished = 0, kSlotCluster = 1, kSlotCategories = 2,
-                          kSlotTags = 3, kSlotSite = 4, kSlotYear = 5, kSlotAuthor = 7;
+constexpr Xapian::valueno kSlotPublished = 0, kSlotCluster = 1, kSlotCategories = 2, kSlotTags = 3,
+                          kSlotSite = 4, kSlotYear = 5, kSlotAuthor = 7;
 constexpr int kTitleWeight = 3;
 constexpr double kAllWordsBoost = 4.0;
 constexpr char kListSeparator = '\x1f';
 
 std::string BooleanValue(const std::string& value) {
-  return scr::common::TruncateUtf8(
-      scr::common::FoldCase(scr::common::CollapseWhitespace(value)), 200);
+  return scr::common::TruncateUtf8(scr::common::FoldCase(scr::common::CollapseWhitespace(value)),
+                                   200);
 }
 
 scr::v1::Post ToPost(scr::bench::Record& r) {
@@ -111,7 +111,8 @@ Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Po
   doc.add_value(kSlotYear, year);
   doc.add_value(kSlotCluster, post.cluster_key().empty() ? post.id() : post.cluster_key());
   std::string sep(1, kListSeparator);
-  if (post.categories_size() > 0) doc.add_value(kSlotCategories, absl::StrJoin(post.categories(), sep));
+  if (post.categories_size() > 0)
+    doc.add_value(kSlotCategories, absl::StrJoin(post.categories(), sep));
   if (post.tags_size() > 0) doc.add_value(kSlotTags, absl::StrJoin(post.tags(), sep));
   if (!post.site().empty()) doc.add_value(kSlotSite, post.site());
   if (!post.author().empty()) doc.add_value(kSlotAuthor, post.author());
@@ -156,13 +157,13 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
   Xapian::Query any = qp.parse_query(folded, flags);
   std::string corrected = qp.get_corrected_query_string();
   qp.set_default_op(Xapian::Query::OP_AND);
-  Xapian::Query all = qp.parse_query(folded, flags & ~Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-  Xapian::Query text = all.get_description() == any.get_description()
-                           ? any
-                           : Xapian::Query(Xapian::Query::OP_OR,
-                                           Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, all,
-                                                         kAllWordsBoost),
-                                           any);
+  Xapian::Query all =
+      qp.parse_query(folded, flags & ~Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+  Xapian::Query text =
+      all.get_description() == any.get_description()
+          ? any
+          : Xapian::Query(Xapian::Query::OP_OR,
+                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, all, kAllWordsBoost), any);
   Xapian::Enquire enquire(db);
   enquire.set_query(text);
   enquire.set_sort_by_relevance_then_value(kSlotPublished, true);
@@ -180,10 +181,10 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
     scr::v1::Post post;
     if (!post.ParseFromString(it.get_document().get_data())) continue;
     if (q.snippets) {
-      std::string s = mset.snippet(scr::common::TruncateUtf8(post.body(), 64 * 1024), 300, stemmer,
-                                   Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                                       Xapian::MSet::SNIPPET_EXHAUSTIVE,
-                                   "\x01", "\x02", "\xE2\x80\xA6");
+      std::string s =
+          mset.snippet(scr::common::TruncateUtf8(post.body(), 64 * 1024), 300, stemmer,
+                       Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                       "\x01", "\x02", "\xE2\x80\xA6");
       std::string t = mset.snippet(post.title(), post.title().size() * 2 + 200, stemmer, 0, "\x01",
                                    "\x02", "\xE2\x80\xA6");
       if (s.empty() && t.empty()) continue;
@@ -264,13 +265,15 @@ struct Fts5Conn {
     };
     prep("SELECT rowid, bm25(fts, 3.0, 1.0) AS r FROM fts WHERE fts MATCH ?1 ORDER BY r LIMIT 10",
          &top);
-    prep("SELECT rowid, bm25(fts, 3.0, 1.0) AS r, snippet(fts, 1, char(1), char(2), '...', 40), "
-         "highlight(fts, 0, char(1), char(2)) FROM fts WHERE fts MATCH ?1 ORDER BY r LIMIT 10",
-         &top_snip);
-    prep("SELECT rowid, min(r) AS best, count(*) FROM (SELECT fts.rowid AS rowid, m.cluster AS "
-         "cluster, bm25(fts, 3.0, 1.0) AS r FROM fts JOIN meta m ON m.rowid = fts.rowid WHERE fts "
-         "MATCH ?1) GROUP BY cluster ORDER BY best LIMIT 10",
-         &collapse);
+    prep(
+        "SELECT rowid, bm25(fts, 3.0, 1.0) AS r, snippet(fts, 1, char(1), char(2), '...', 40), "
+        "highlight(fts, 0, char(1), char(2)) FROM fts WHERE fts MATCH ?1 ORDER BY r LIMIT 10",
+        &top_snip);
+    prep(
+        "SELECT rowid, min(r) AS best, count(*) FROM (SELECT fts.rowid AS rowid, m.cluster AS "
+        "cluster, bm25(fts, 3.0, 1.0) AS r FROM fts JOIN meta m ON m.rowid = fts.rowid WHERE fts "
+        "MATCH ?1) GROUP BY cluster ORDER BY best LIMIT 10",
+        &collapse);
     const char* facets[3] = {"category", "year", "site"};
     for (int i = 0; i < 3; ++i) {
       std::string sql = std::string("SELECT m.") + facets[i] +
@@ -315,7 +318,8 @@ struct Fts5Conn {
       sqlite3_bind_int64(data, 1, row);
       if (sqlite3_step(data) == SQLITE_ROW) {
         scr::v1::Post post;
-        if (post.ParseFromArray(sqlite3_column_blob(data, 0), sqlite3_column_bytes(data, 0))) ++hits;
+        if (post.ParseFromArray(sqlite3_column_blob(data, 0), sqlite3_column_bytes(data, 0)))
+          ++hits;
       }
       sqlite3_reset(data);
     }
@@ -523,8 +527,9 @@ int main(int argc, char** argv) {
       Exec(db, "PRAGMA journal_mode=WAL");
       Exec(db, "PRAGMA synchronous=FULL");
       Exec(db, "CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='porter unicode61')");
-      Exec(db, "CREATE TABLE meta(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, site TEXT, "
-               "year TEXT, category TEXT, cluster TEXT, data BLOB)");
+      Exec(db,
+           "CREATE TABLE meta(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, site TEXT, "
+           "year TEXT, category TEXT, cluster TEXT, data BLOB)");
       sqlite3_stmt *ins_fts = nullptr, *ins_meta = nullptr;
       Check(sqlite3_prepare_v2(db, "INSERT INTO fts(rowid, title, body) VALUES(?1, ?2, ?3)", -1,
                                &ins_fts, nullptr),
@@ -550,7 +555,8 @@ int main(int argc, char** argv) {
                                   absl::UTCTimeZone()));
         BindText(ins_meta, 5, p.categories_size() > 0 ? p.categories(0) : "");
         BindText(ins_meta, 6, p.cluster_key());
-        sqlite3_bind_blob(ins_meta, 7, data.data(), static_cast<int>(data.size()), SQLITE_TRANSIENT);
+        sqlite3_bind_blob(ins_meta, 7, data.data(), static_cast<int>(data.size()),
+                          SQLITE_TRANSIENT);
         Check(sqlite3_step(ins_meta), db, "insert meta");
         sqlite3_reset(ins_meta);
         f.text_bytes += p.title().size() + p.body().size();

@@ -145,11 +145,20 @@ std::string HtmlEscape(const std::string& s) {
   out.reserve(s.size() + 16);
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -235,8 +244,8 @@ std::string HtmlArticle(const Post& p, bool archive) {
   o << "</header>\n<div class=\"entry-meta\">Posted on <time class=\"entry-date published\" "
        "datetime=\""
     << iso << "\">" << human << "</time> by <span class=\"author vcard\"><a class=\"url fn n\" "
-    << "href=\"https://" << p.site << "/author/" << p.author.substr(0, p.author.find(' '))
-    << "/\">" << HtmlEscape(p.author) << "</a></span></div>\n<div class=\"entry-content\">\n";
+    << "href=\"https://" << p.site << "/author/" << p.author.substr(0, p.author.find(' ')) << "/\">"
+    << HtmlEscape(p.author) << "</a></span></div>\n<div class=\"entry-content\">\n";
   for (const std::string& para : p.paragraphs) o << "<p>" << HtmlEscape(para) << "</p>\n";
   o << "<div class=\"sharedaddy\"><h3>Share this:</h3><a>Twitter</a> <a>Facebook</a></div>\n"
        "</div>\n<footer class=\"entry-footer\">";
@@ -251,8 +260,8 @@ std::string HtmlArticle(const Post& p, bool archive) {
   if (!p.tags.empty()) {
     o << "<span class=\"tags-links\">";
     for (size_t i = 0; i < p.tags.size(); ++i) {
-      o << (i ? ", " : "") << "<a href=\"https://" << p.site << "/tag/t" << i
-        << "/\" rel=\"tag\">" << HtmlEscape(p.tags[i]) << "</a>";
+      o << (i ? ", " : "") << "<a href=\"https://" << p.site << "/tag/t" << i << "/\" rel=\"tag\">"
+        << HtmlEscape(p.tags[i]) << "</a>";
     }
     o << "</span>";
   }
@@ -268,7 +277,8 @@ std::string HtmlPage(const std::vector<const Post*>& posts, const std::string& s
     << "</title>\n<link rel=\"canonical\" href=\"" << canonical << "\">\n"
     << "<script>var wp = {\"ver\": \"5.5.3\"};</script></head>\n<body class=\""
     << (archive_label.empty() ? "single" : "archive tag") << "\">\n"
-    << "<header><h1 class=\"site-title\">" << site << "</h1><nav>Home About Contact</nav></header>\n";
+    << "<header><h1 class=\"site-title\">" << site
+    << "</h1><nav>Home About Contact</nav></header>\n";
   if (!archive_label.empty()) {
     o << "<h1 class=\"page-title\">Tag Archives: <span>" << HtmlEscape(archive_label)
       << "</span></h1>\n";
@@ -293,20 +303,35 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> sites, authors;
   for (int i = 0; i < 40; ++i) sites.push_back("blog" + std::to_string(i) + ".example.org");
-  const char* first[] = {"Ruth", "Sunita", "Mark", "Jen", "Alan", "Priya", "Tom", "Grace",
-                         "Owen", "Nadia", "Ian", "Beth"};
-  const char* last[] = {"Pennington", "Rao", "Hollis", "Okonkwo", "Barnes", "Shah", "Evans",
-                        "Murphy", "Clarke", "Ali"};
+  const char* first[] = {"Ruth", "Sunita", "Mark", "Jen",   "Alan", "Priya",
+                         "Tom",  "Grace",  "Owen", "Nadia", "Ian",  "Beth"};
+  const char* last[] = {"Pennington", "Rao",   "Hollis", "Okonkwo", "Barnes",
+                        "Shah",       "Evans", "Murphy", "Clarke",  "Ali"};
   for (const char* f : first) {
     for (const char* l : last) authors.push_back(std::string(f) + " " + l);
   }
-  const std::vector<std::string> extra_categories = {"policy", "practice", "inspection",
-                                                     "reviews", "opinion", "news"};
-  const std::vector<std::string> tag_pool = {
-      "Ofsted",        "LSCB",          "Munro review", "serious case review", "schools",
-      "social work",   "health visitors", "police",     "neglect",             "domestic abuse",
-      "Working Together", "Laming",     "Baby P",       "budget",              "courts",
-      "mental health", "housing",       "education",    "sport",               "technology"};
+  const std::vector<std::string> extra_categories = {"policy",  "practice", "inspection",
+                                                     "reviews", "opinion",  "news"};
+  const std::vector<std::string> tag_pool = {"Ofsted",
+                                             "LSCB",
+                                             "Munro review",
+                                             "serious case review",
+                                             "schools",
+                                             "social work",
+                                             "health visitors",
+                                             "police",
+                                             "neglect",
+                                             "domestic abuse",
+                                             "Working Together",
+                                             "Laming",
+                                             "Baby P",
+                                             "budget",
+                                             "courts",
+                                             "mental health",
+                                             "housing",
+                                             "education",
+                                             "sport",
+                                             "technology"};
 
   namespace fs = std::filesystem;
   fs::create_directories(opt.out);
@@ -371,24 +396,24 @@ int main(int argc, char** argv) {
     std::string body = Join(p.paragraphs, "\n\n");
     text_bytes += p.title.size() + body.size();
     scr::bench::WriteRecord(posts_out, {{"id", p.id},
-                            {"title", p.title},
-                            {"body", body},
-                            {"site", p.site},
-                            {"author", p.author},
-                            {"published", std::to_string(p.published)},
-                            {"categories", Join(p.categories, "\x1f")},
-                            {"tags", Join(p.tags, "\x1f")},
-                            {"cluster", p.cluster}});
+                                        {"title", p.title},
+                                        {"body", body},
+                                        {"site", p.site},
+                                        {"author", p.author},
+                                        {"published", std::to_string(p.published)},
+                                        {"categories", Join(p.categories, "\x1f")},
+                                        {"tags", Join(p.tags, "\x1f")},
+                                        {"cluster", p.cluster}});
   };
   auto write_item = [&](const std::string& kind, const std::string& type, const std::string& url,
                         size_t nposts, const std::string& content) {
     item_bytes += content.size();
     ++item_count;
     scr::bench::WriteRecord(items, {{"kind", kind},
-                        {"content_type", type},
-                        {"source_url", url},
-                        {"posts", std::to_string(nposts)},
-                        {"content", content}});
+                                    {"content_type", type},
+                                    {"source_url", url},
+                                    {"posts", std::to_string(nposts)},
+                                    {"content", content}});
   };
 
   while (made < opt.posts) {

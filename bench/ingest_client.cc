@@ -10,6 +10,8 @@
 // Each stream keeps up to --window items in flight (the server answers in
 // order). Items refused with RESOURCE_EXHAUSTED (outbox full) are sent
 // again after a pause. Prints one JSON line with the figures.
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -20,8 +22,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "bench/records.h"
 #include "scr/v1/ingest.grpc.pb.h"
@@ -64,8 +64,9 @@ int main(int argc, char** argv) {
     } else if (name == "--timeout_s") {
       timeout_s = std::stod(value);
     } else {
-      std::cerr << "usage: scr_bench_ingest --items=items.rec [--ingest=HOST:PORT]\n"
-                   "       [--search=HOST:PORT] [--concurrency=1] [--window=16] [--timeout_s=3600]\n";
+      std::cerr
+          << "usage: scr_bench_ingest --items=items.rec [--ingest=HOST:PORT]\n"
+             "       [--search=HOST:PORT] [--concurrency=1] [--window=16] [--timeout_s=3600]\n";
       return 2;
     }
   }
@@ -162,7 +163,8 @@ int main(int argc, char** argv) {
   for (;;) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    grpc::Status s = ingest_stub->GetDeliveryStatus(&ctx, scr::v1::GetDeliveryStatusRequest(), &status);
+    grpc::Status s =
+        ingest_stub->GetDeliveryStatus(&ctx, scr::v1::GetDeliveryStatusRequest(), &status);
     if (s.ok() && status.pending() == 0) break;
     if (std::chrono::duration<double>(Clock::now() - start).count() > timeout_s) {
       std::cerr << "scr_bench_ingest: outbox not drained after " << timeout_s << " s\n";
@@ -185,8 +187,8 @@ int main(int argc, char** argv) {
       "\"posts\":%ld,\"failed_items\":%ld,\"retries\":%ld,\"item_mb\":%.3f,\"accept_s\":%.3f,"
       "\"durable_s\":%.3f,\"posts_per_s\":%.1f,\"mb_per_s\":%.3f,\"dead_letters\":%ld,"
       "\"document_count\":%ld,\"index_size_bytes\":%ld,\"first_error\":\"%s\"}\n",
-      concurrency, total, expected_posts, posts.load(), failed.load(), retries.load(), mb,
-      accept_s, durable_s, static_cast<double>(posts.load()) / durable_s, mb / durable_s,
+      concurrency, total, expected_posts, posts.load(), failed.load(), retries.load(), mb, accept_s,
+      durable_s, static_cast<double>(posts.load()) / durable_s, mb / durable_s,
       static_cast<long>(status.dead_letters()), static_cast<long>(stats.document_count()),
       static_cast<long>(stats.index_size_bytes()), first_error.empty() ? "" : "see stderr");
   if (!first_error.empty()) std::cerr << "first error: " << first_error << "\n";

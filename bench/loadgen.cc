@@ -14,6 +14,9 @@
 // Over HTTP the gateway has no switch to turn snippets off, so every HTTP
 // request computes snippets (gRPC requests disable them unless the query's
 // flags say "snippets").
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -24,9 +27,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
-#include <httplib.h>
 
 #include "bench/queries.h"
 #include "scr/v1/search.grpc.pb.h"
@@ -102,8 +102,7 @@ bool ParseArgs(int argc, char** argv, Options* o) {
   }
   if (o->duration_s <= 0 && o->count <= 0) o->duration_s = 10;
   if (o->duration_s > kMaxDurationS || o->count > kMaxCount) {
-    std::cerr << "scr_loadgen: at most " << kMaxDurationS << " s or " << kMaxCount
-              << " requests\n";
+    std::cerr << "scr_loadgen: at most " << kMaxDurationS << " s or " << kMaxCount << " requests\n";
     return false;
   }
   return true;
@@ -194,7 +193,8 @@ int main(int argc, char** argv) {
           grpc::CreateCustomChannel(opt.target, grpc::InsecureChannelCredentials(), args));
     }
     std::vector<Sample> local;
-    size_t next = (static_cast<size_t>(index) * queries.size()) / static_cast<size_t>(opt.concurrency);
+    size_t next =
+        (static_cast<size_t>(index) * queries.size()) / static_cast<size_t>(opt.concurrency);
     while (!stop.load(std::memory_order_relaxed)) {
       if (opt.count > 0 && issued.fetch_add(1) >= opt.count) break;
       const scr::bench::BenchQuery& q = queries[next];
@@ -204,8 +204,8 @@ int main(int argc, char** argv) {
       std::string err;
       auto t0 = Clock::now();
       if (opt.http) {
-        std::string path = "/v1/search?q=" + UrlEncode(q.text) +
-                           "&page_size=" + std::to_string(opt.page_size);
+        std::string path =
+            "/v1/search?q=" + UrlEncode(q.text) + "&page_size=" + std::to_string(opt.page_size);
         if (q.facets) path += "&facets=category,year,site";
         if (q.collapse) path += "&collapse=true";
         auto res = http->Get(path);
@@ -291,8 +291,8 @@ int main(int argc, char** argv) {
   std::printf("%s %s concurrency=%d requests=%ld errors=%ld elapsed=%.2fs qps=%.1f\n",
               opt.http ? "HTTP" : "gRPC", opt.target.c_str(), opt.concurrency, total.n,
               errors.load(), elapsed, qps);
-  std::printf("latency ms: p50=%.3f p95=%.3f p99=%.3f max=%.3f mean=%.3f\n", total.p50,
-              total.p95, total.p99, total.max, total.mean);
+  std::printf("latency ms: p50=%.3f p95=%.3f p99=%.3f max=%.3f mean=%.3f\n", total.p50, total.p95,
+              total.p99, total.max, total.mean);
   for (const auto& [cls, v] : by_class) {
     Summary s = Summarize(v);
     std::printf("  %-9s n=%-7ld p50=%.3f p95=%.3f p99=%.3f\n", cls.c_str(), s.n, s.p50, s.p95,
@@ -303,12 +303,11 @@ int main(int argc, char** argv) {
   std::printf("\n");
   if (!first_error.empty()) std::printf("first error: %s\n", first_error.c_str());
 
-  std::string json = "{\"tool\":\"scr_loadgen\",\"label\":\"" + opt.label + "\",\"mode\":\"" +
-                     (opt.http ? "http" : "grpc") + "\",\"concurrency\":" +
-                     std::to_string(opt.concurrency) + ",\"errors\":" +
-                     std::to_string(errors.load()) + ",\"elapsed_s\":" + std::to_string(elapsed) +
-                     ",\"qps\":" + std::to_string(qps) + ",\"latency\":" + SummaryJson(total) +
-                     ",\"classes\":{";
+  std::string json =
+      "{\"tool\":\"scr_loadgen\",\"label\":\"" + opt.label + "\",\"mode\":\"" +
+      (opt.http ? "http" : "grpc") + "\",\"concurrency\":" + std::to_string(opt.concurrency) +
+      ",\"errors\":" + std::to_string(errors.load()) + ",\"elapsed_s\":" + std::to_string(elapsed) +
+      ",\"qps\":" + std::to_string(qps) + ",\"latency\":" + SummaryJson(total) + ",\"classes\":{";
   bool first = true;
   for (const auto& [cls, v] : by_class) {
     json += (first ? "\"" : ",\"") + cls + "\":" + SummaryJson(Summarize(v));

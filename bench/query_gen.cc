@@ -48,13 +48,14 @@ std::vector<std::string> Words(const std::string& text) {
 
 const std::set<std::string>& StopWords() {
   static const auto* kWords = new std::set<std::string>{
-      "the", "and", "for", "that", "with", "was", "are", "has", "have", "its", "but", "not",
-      "his", "her", "they", "this", "from", "had", "which", "been", "were", "will", "would",
-      "said", "also", "their", "who", "she", "him", "than", "there", "into", "out", "more",
-      "about", "after", "over", "one", "two", "all", "can", "could", "our", "you", "what",
-      "when", "new", "some", "any", "may", "other", "them", "these", "those", "year", "years",
-      "just", "being", "such", "then", "only", "most", "like", "did", "does", "now", "off",
-      "because", "while", "where", "should", "very", "much", "many", "last", "first"};
+      "the",    "and",   "for",   "that",  "with",  "was",   "are",  "has",     "have",  "its",
+      "but",    "not",   "his",   "her",   "they",  "this",  "from", "had",     "which", "been",
+      "were",   "will",  "would", "said",  "also",  "their", "who",  "she",     "him",   "than",
+      "there",  "into",  "out",   "more",  "about", "after", "over", "one",     "two",   "all",
+      "can",    "could", "our",   "you",   "what",  "when",  "new",  "some",    "any",   "may",
+      "other",  "them",  "these", "those", "year",  "years", "just", "being",   "such",  "then",
+      "only",   "most",  "like",  "did",   "does",  "now",   "off",  "because", "while", "where",
+      "should", "very",  "much",  "many",  "last",  "first"};
   return *kWords;
 }
 
@@ -123,10 +124,14 @@ int main(int argc, char** argv) {
   };
   auto boolean = [&]() {
     switch (uniform(4)) {
-      case 0: return zipf() + " AND " + zipf();
-      case 1: return zipf() + " OR " + zipf();
-      case 2: return zipf() + " NOT " + zipf();
-      default: return "(" + zipf() + " OR " + zipf() + ") AND " + zipf();
+      case 0:
+        return zipf() + " AND " + zipf();
+      case 1:
+        return zipf() + " OR " + zipf();
+      case 2:
+        return zipf() + " NOT " + zipf();
+      default:
+        return "(" + zipf() + " OR " + zipf() + ") AND " + zipf();
     }
   };
   auto base = [&](const std::string& cls) -> std::string {
@@ -137,7 +142,7 @@ int main(int argc, char** argv) {
     return boolean();
   };
   const std::vector<std::pair<std::string, double>> mix = {
-      {"term", 0.20},   {"two", 0.13},      {"three", 0.13},   {"phrase", 0.13},
+      {"term", 0.20},    {"two", 0.13},    {"three", 0.13},    {"phrase", 0.13},
       {"boolean", 0.14}, {"facets", 0.10}, {"snippets", 0.10}, {"collapse", 0.07}};
   const std::vector<std::string> plain = {"term", "two", "three", "phrase", "boolean"};
   std::cout << "# scr_query_gen seed=" << seed << " count=" << count << " posts=" << posts.size()
@@ -145,8 +150,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> lines;
   int made = 0;
   for (size_t c = 0; c < mix.size(); ++c) {
-    int n = c + 1 == mix.size() ? count - made
-                                : static_cast<int>(std::lround(mix[c].second * count));
+    int n =
+        c + 1 == mix.size() ? count - made : static_cast<int>(std::lround(mix[c].second * count));
     const std::string& cls = mix[c].first;
     for (int i = 0; i < n; ++i) {
       std::string flags = "-";

@@ -25,7 +25,8 @@ namespace scr::bench {
 
 using Record = std::map<std::string, std::string>;
 
-inline void WriteRecord(std::ostream& out, const std::vector<std::pair<std::string, std::string>>& fields) {
+inline void WriteRecord(std::ostream& out,
+                        const std::vector<std::pair<std::string, std::string>>& fields) {
   out << "R " << fields.size() << "\n";
   for (const auto& [name, value] : fields) {
     out << name << " " << value.size() << "\n";

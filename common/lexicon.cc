@@ -36,7 +36,8 @@ bool WordMatches(const std::string& word, const std::string& want, bool last) {
   if (word == want) return true;
   if (!last) return false;
   return word == want + "s" || word == want + "es" || word == want + "'s" ||
-         (word.size() == want.size() + 1 && word.back() == 'S' && word.substr(0, want.size()) == want);
+         (word.size() == want.size() + 1 && word.back() == 'S' &&
+          word.substr(0, want.size()) == want);
 }
 
 }  // namespace
@@ -75,7 +76,8 @@ absl::StatusOr<Lexicon> Lexicon::Parse(absl::string_view tsv, absl::string_view 
     if (fields.size() != 4) return bad("expected 4 TAB-separated fields: id, kind, name, variants");
     LexiconEntry e;
     e.id = fields[0];
-    if (e.id.empty() || e.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+    if (e.id.empty() ||
+        e.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
       return bad("id must be lowercase ASCII letters, digits and '-'");
     }
     if (!ids.insert(e.id).second) return bad(absl::StrCat("duplicate id \"", e.id, "\""));

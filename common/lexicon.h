@@ -19,9 +19,9 @@
 namespace scr::common {
 
 struct LexiconVariant {
-  std::string text;             // as written in the file, without a leading '='
+  std::string text;                // as written in the file, without a leading '='
   std::vector<std::string> words;  // folded words (accents stripped; lowercase unless exact)
-  bool exact_case = false;      // matches only with the written capitals
+  bool exact_case = false;         // matches only with the written capitals
 };
 
 struct LexiconEntry {

@@ -25,9 +25,10 @@ TEST(LexiconTest, BuiltInLexiconParsesAndHasTheCoreEntries) {
 
 TEST(LexiconTest, FindsVariantsPluralsAccentsAndCounts) {
   const Lexicon& lex = Lexicon::Default();
-  auto m = Mentions(lex,
-                    "The SCRs were about Baby P. Serious case reviews of Peter Connelly's death "
-                    "and of Victoria Climbie \xE2\x80\x93 and Climbi\xC3\xA9 \xE2\x80\x93 by Ofsted.");
+  auto m =
+      Mentions(lex,
+               "The SCRs were about Baby P. Serious case reviews of Peter Connelly's death "
+               "and of Victoria Climbie \xE2\x80\x93 and Climbi\xC3\xA9 \xE2\x80\x93 by Ofsted.");
   EXPECT_EQ(m["scr"], 2);
   EXPECT_EQ(m["peter-connelly"], 2);
   EXPECT_EQ(m["victoria-climbie"], 2);

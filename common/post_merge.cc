@@ -25,8 +25,8 @@ void Unite(const Field& first, const Field& second, Field* out) {
 int HammingDistance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
 
 v1::Post MergePosts(const v1::Post& existing, const v1::Post& incoming) {
-  bool keep_existing_text = incoming.body_is_excerpt() && !existing.body_is_excerpt() &&
-                            !existing.body().empty();
+  bool keep_existing_text =
+      incoming.body_is_excerpt() && !existing.body_is_excerpt() && !existing.body().empty();
   v1::Post out = keep_existing_text ? existing : incoming;
   if (keep_existing_text) {
     // Text fields stay; everything else follows the incoming sighting below.

@@ -18,10 +18,10 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 }  // namespace scr::common
 
 // Evaluates an expression returning absl::Status and returns it on error.
-#define SCR_RETURN_IF_ERROR(expr)                    \
-  do {                                               \
-    ::absl::Status scr_status_ = (expr);             \
-    if (!scr_status_.ok()) return scr_status_;       \
+#define SCR_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::absl::Status scr_status_ = (expr);       \
+    if (!scr_status_.ok()) return scr_status_; \
   } while (0)
 
 #define SCR_STATUS_CONCAT_INNER_(a, b) a##b

@@ -14,7 +14,8 @@ namespace {
 
 icu::UnicodeString FromUtf8(absl::string_view text) {
   // fromUTF8 replaces ill-formed sequences with U+FFFD.
-  return icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  return icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
 }
 
 std::string ToUtf8(const icu::UnicodeString& s) {
@@ -57,16 +58,38 @@ std::string FoldTypography(absl::string_view text) {
     UChar32 c = s.char32At(i);
     i += U16_LENGTH(c);
     switch (c) {
-      case 0x2018: case 0x2019: case 0x201A: case 0x201B: case 0x2032: case 0x02BC:
+      case 0x2018:
+      case 0x2019:
+      case 0x201A:
+      case 0x201B:
+      case 0x2032:
+      case 0x02BC:
         out.append(static_cast<UChar>('\''));
         continue;
-      case 0x201C: case 0x201D: case 0x201E: case 0x201F: case 0x2033: case 0x00AB: case 0x00BB:
+      case 0x201C:
+      case 0x201D:
+      case 0x201E:
+      case 0x201F:
+      case 0x2033:
+      case 0x00AB:
+      case 0x00BB:
         out.append(static_cast<UChar>('"'));
         continue;
-      case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: case 0x2015: case 0x2212:
+      case 0x2010:
+      case 0x2011:
+      case 0x2012:
+      case 0x2013:
+      case 0x2014:
+      case 0x2015:
+      case 0x2212:
         out.append(static_cast<UChar>('-'));
         continue;
-      case 0x00AD: case 0x200B: case 0x200C: case 0x200D: case 0x2060: case 0xFEFF:
+      case 0x00AD:
+      case 0x200B:
+      case 0x200C:
+      case 0x200D:
+      case 0x2060:
+      case 0xFEFF:
         continue;
       case 0x2026:
         out.append(icu::UnicodeString("..."));

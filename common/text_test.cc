@@ -16,7 +16,10 @@ TEST(TextTest, FoldTypographyKeepsAccentsAndCase) {
 }
 
 TEST(TextTest, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(ToNfc("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(ToNfc("a\xFF"
+                  "b"),
+            "a\xEF\xBF\xBD"
+            "b");
 }
 
 TEST(TextTest, NfcComposes) { EXPECT_EQ(ToNfc("e\xCC\x81"), "\xC3\xA9"); }

@@ -46,12 +46,13 @@ std::string SniffMarkupCharset(absl::string_view bytes) {
     size_t pos = head.find(key);
     while (pos != std::string::npos) {
       size_t start = pos + key.size();
-      while (start < head.size() && (head[start] == '"' || head[start] == '\'' || head[start] == ' '))
+      while (start < head.size() &&
+             (head[start] == '"' || head[start] == '\'' || head[start] == ' '))
         ++start;
       size_t end = start;
-      while (end < head.size() && (absl::ascii_isalnum(static_cast<unsigned char>(head[end])) ||
-                                   head[end] == '-' || head[end] == '_' || head[end] == ':' ||
-                                   head[end] == '.'))
+      while (end < head.size() &&
+             (absl::ascii_isalnum(static_cast<unsigned char>(head[end])) || head[end] == '-' ||
+              head[end] == '_' || head[end] == ':' || head[end] == '.'))
         ++end;
       if (end > start) return head.substr(start, end - start);
       pos = head.find(key, pos + 1);
@@ -77,8 +78,8 @@ bool Convert(absl::string_view bytes, const std::string& charset, std::string* o
   if (U_FAILURE(s2)) return false;
   std::unique_ptr<UConverter, void (*)(UConverter*)> holder8(utf8, ucnv_close);
   out->resize(static_cast<size_t>(len) * 3 + 16);
-  int32_t n = ucnv_fromUChars(utf8, out->data(), static_cast<int32_t>(out->size()), utf16.data(),
-                              len, &s2);
+  int32_t n =
+      ucnv_fromUChars(utf8, out->data(), static_cast<int32_t>(out->size()), utf16.data(), len, &s2);
   if (U_FAILURE(s2)) return false;
   out->resize(n);
   return true;
@@ -103,8 +104,10 @@ std::string CharsetFromContentType(absl::string_view content_type) {
 std::string DecodeToUtf8(absl::string_view bytes, absl::string_view declared, bool sniff_markup) {
   if (absl::StartsWith(bytes, "\xEF\xBB\xBF")) return common::ToNfc(bytes.substr(3));
   std::string out;
-  if (absl::StartsWith(bytes, "\xFF\xFE") && Convert(bytes.substr(2), "UTF-16LE", &out)) return common::ToNfc(out);
-  if (absl::StartsWith(bytes, "\xFE\xFF") && Convert(bytes.substr(2), "UTF-16BE", &out)) return common::ToNfc(out);
+  if (absl::StartsWith(bytes, "\xFF\xFE") && Convert(bytes.substr(2), "UTF-16LE", &out))
+    return common::ToNfc(out);
+  if (absl::StartsWith(bytes, "\xFE\xFF") && Convert(bytes.substr(2), "UTF-16BE", &out))
+    return common::ToNfc(out);
   std::string charset = absl::AsciiStrToLower(declared);
   if (charset.empty() && sniff_markup) charset = SniffMarkupCharset(bytes);
   // Browsers read latin-1 labels as windows-1252; so do we.

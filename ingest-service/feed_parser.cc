@@ -31,7 +31,9 @@ std::string NsHref(const xmlNode* n) {
 }
 
 bool IsWp(const xmlNode* n) { return absl::StrContains(NsHref(n), "wordpress.org/export"); }
-bool IsContentNs(const xmlNode* n) { return absl::StrContains(NsHref(n), "rss/1.0/modules/content"); }
+bool IsContentNs(const xmlNode* n) {
+  return absl::StrContains(NsHref(n), "rss/1.0/modules/content");
+}
 bool IsDc(const xmlNode* n) { return absl::StrContains(NsHref(n), "purl.org/dc/elements"); }
 bool IsSlash(const xmlNode* n) { return absl::StrContains(NsHref(n), "rss/1.0/modules/slash"); }
 bool IsThread(const xmlNode* n) { return absl::StrContains(NsHref(n), "syndication/thread/1.0"); }
@@ -111,7 +113,8 @@ bool ParseRssItem(const xmlNode* item, bool wxr, const std::map<std::string, std
       }
       if (name == "pubDate" && !post->published) post->published = ParseLooseDate(Text(c));
       if (name == "description") description = Text(c);
-      if (name == "author" && post->author.empty()) post->author = common::CollapseWhitespace(Text(c));
+      if (name == "author" && post->author.empty())
+        post->author = common::CollapseWhitespace(Text(c));
       if (name == "category") {
         std::string domain = Attr(c, "domain");
         if (domain == "post_tag") {
@@ -250,12 +253,13 @@ absl::StatusOr<ParsedItem> ParseFeed(absl::string_view xml) {
       if (!post.paragraphs.empty() || !post.title.empty()) item.posts.push_back(std::move(post));
     });
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "content: XML root element <", root_name, "> is not an RSS, Atom or WXR feed"));
+    return absl::InvalidArgumentError(absl::StrCat("content: XML root element <", root_name,
+                                                   "> is not an RSS, Atom or WXR feed"));
   }
   // A WXR export with no published posts is valid and yields nothing.
   if (item.posts.empty() && item.format != "wxr") {
-    return absl::InvalidArgumentError(absl::StrCat("content: the ", item.format, " feed has no items"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("content: the ", item.format, " feed has no items"));
   }
   // Posts without body text (an empty post) keep their title as body-less posts.
   return item;

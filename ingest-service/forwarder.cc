@@ -57,7 +57,9 @@ Forwarder::Forwarder(Outbox* outbox, IndexWriter* writer, ForwarderOptions optio
 
 Forwarder::~Forwarder() { Stop(); }
 
-void Forwarder::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Forwarder::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void Forwarder::Notify() {
   absl::MutexLock lock(&mu_);
@@ -168,9 +170,9 @@ void Forwarder::Loop() {
 absl::Status OutboxSink::CheckRoom(size_t adding) const {
   int64_t size = outbox_->size();
   if (size + static_cast<int64_t>(adding) <= limit_ || size == 0) return absl::OkStatus();
-  absl::Status s = absl::ResourceExhaustedError(absl::StrCat(
-      "delivery backlog full: ", size, " writes wait for the search service (limit ", limit_,
-      "); retry after ", kRetryAfterMs, " ms"));
+  absl::Status s = absl::ResourceExhaustedError(
+      absl::StrCat("delivery backlog full: ", size, " writes wait for the search service (limit ",
+                   limit_, "); retry after ", kRetryAfterMs, " ms"));
   s.SetPayload(kRetryAfterPayload, absl::Cord(absl::StrCat(kRetryAfterMs)));
   return s;
 }

@@ -7,14 +7,14 @@
 #ifndef SCR_INGEST_FORWARDER_H_
 #define SCR_INGEST_FORWARDER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <memory>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"

@@ -42,7 +42,8 @@ absl::Status IngestServiceHandler::IngestOne(const v1::IngestRequest& request,
   return absl::OkStatus();
 }
 
-grpc::Status IngestServiceHandler::Finish(grpc::ServerContext* context, const absl::Status& status) {
+grpc::Status IngestServiceHandler::Finish(grpc::ServerContext* context,
+                                          const absl::Status& status) {
   if (auto hint = status.GetPayload(kRetryAfterPayload); hint.has_value()) {
     context->AddTrailingMetadata(kRetryAfterPayload, std::string(*hint));
   }

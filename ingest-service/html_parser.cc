@@ -116,10 +116,10 @@ bool IsSkippedTag(const std::string& name) {
 
 bool IsBlockTag(const std::string& name) {
   static const std::set<std::string> kBlock = {
-      "p",     "div",  "h1",     "h2",      "h3",         "h4",      "h5",     "h6",
-      "li",    "ul",   "ol",     "dl",      "dt",         "dd",      "pre",    "blockquote",
-      "section", "article", "figure", "figcaption", "table", "tr", "td", "th",
-      "hr",    "br",   "header", "footer",  "aside",      "main",    "nav",    "address"};
+      "p",       "div",     "h1",     "h2",         "h3",    "h4",   "h5",  "h6",
+      "li",      "ul",      "ol",     "dl",         "dt",    "dd",   "pre", "blockquote",
+      "section", "article", "figure", "figcaption", "table", "tr",   "td",  "th",
+      "hr",      "br",      "header", "footer",     "aside", "main", "nav", "address"};
   return kBlock.count(name) > 0;
 }
 
@@ -127,23 +127,67 @@ bool IsBlockTag(const std::string& name) {
 bool IsNoise(const xmlNode* n) {
   std::string name = Name(n);
   if (IsSkippedTag(name) || name == "nav") return true;
-  static const std::set<std::string> kNoiseClasses = {
-      "sharedaddy", "sd-sharing-enabled", "sd-block", "sd-like", "sharing", "share",
-      "share-buttons", "social", "social-share", "jp-relatedposts", "related", "related-posts",
-      "wpcnt", "wpa", "adsbygoogle", "advertisement", "ad", "ads", "comments", "comments-area",
-      "comment-respond", "comment-list", "commentlist", "navigation", "nav-links",
-      "post-navigation", "posts-navigation", "paging-navigation", "screen-reader-text",
-      "skip-link", "widget", "widget-area", "sidebar", "breadcrumbs", "breadcrumb",
-      "jetpack-likes-widget-wrapper", "wp-block-comments", "wp-block-post-navigation-link",
-      "post-likes-widget-placeholder", "cookie-notice", "newsletter", "author-bio",
-      "entry-meta", "entry-footer", "edit-link", "wp-block-post-terms", "wp-block-post-date",
-      "wp-block-post-author", "cat-links", "tags-links", "comments-link", "byline", "posted-on",
-      "entry-utility", "postmetadata", "wp-block-post-comments-form"};
+  static const std::set<std::string> kNoiseClasses = {"sharedaddy",
+                                                      "sd-sharing-enabled",
+                                                      "sd-block",
+                                                      "sd-like",
+                                                      "sharing",
+                                                      "share",
+                                                      "share-buttons",
+                                                      "social",
+                                                      "social-share",
+                                                      "jp-relatedposts",
+                                                      "related",
+                                                      "related-posts",
+                                                      "wpcnt",
+                                                      "wpa",
+                                                      "adsbygoogle",
+                                                      "advertisement",
+                                                      "ad",
+                                                      "ads",
+                                                      "comments",
+                                                      "comments-area",
+                                                      "comment-respond",
+                                                      "comment-list",
+                                                      "commentlist",
+                                                      "navigation",
+                                                      "nav-links",
+                                                      "post-navigation",
+                                                      "posts-navigation",
+                                                      "paging-navigation",
+                                                      "screen-reader-text",
+                                                      "skip-link",
+                                                      "widget",
+                                                      "widget-area",
+                                                      "sidebar",
+                                                      "breadcrumbs",
+                                                      "breadcrumb",
+                                                      "jetpack-likes-widget-wrapper",
+                                                      "wp-block-comments",
+                                                      "wp-block-post-navigation-link",
+                                                      "post-likes-widget-placeholder",
+                                                      "cookie-notice",
+                                                      "newsletter",
+                                                      "author-bio",
+                                                      "entry-meta",
+                                                      "entry-footer",
+                                                      "edit-link",
+                                                      "wp-block-post-terms",
+                                                      "wp-block-post-date",
+                                                      "wp-block-post-author",
+                                                      "cat-links",
+                                                      "tags-links",
+                                                      "comments-link",
+                                                      "byline",
+                                                      "posted-on",
+                                                      "entry-utility",
+                                                      "postmetadata",
+                                                      "wp-block-post-comments-form"};
   for (const std::string& t : Tokens(Attr(n, "class"))) {
     if (kNoiseClasses.count(t) > 0) return true;
   }
-  static const std::set<std::string> kNoiseIds = {"comments", "respond", "jp-post-flair",
-                                                  "secondary", "sidebar", "jp-relatedposts",
+  static const std::set<std::string> kNoiseIds = {"comments",  "respond",   "jp-post-flair",
+                                                  "secondary", "sidebar",   "jp-relatedposts",
                                                   "nav-below", "nav-above", "colophon"};
   return kNoiseIds.count(Attr(n, "id")) > 0;
 }
@@ -328,9 +372,9 @@ ParsedPost ParseArticle(xmlNode* article) {
   }
   if (title != nullptr) {
     post.title = Text(title);
-    xmlNode* link = Name(title) == "a" ? title : FindFirst(title, [](const xmlNode* n) {
-      return Name(n) == "a";
-    });
+    xmlNode* link = Name(title) == "a"
+                        ? title
+                        : FindFirst(title, [](const xmlNode* n) { return Name(n) == "a"; });
     if (link != nullptr) post.permalink = Attr(link, "href");
   }
   if (post.permalink.empty()) {
@@ -430,10 +474,10 @@ std::string AutoParagraphs(absl::string_view html) {
 std::vector<std::string> HtmlFragmentToParagraphs(absl::string_view html, bool* excerpt) {
   std::string wrapped =
       absl::StrCat("<html><body><div>", AutoParagraphs(html), "</div></body></html>");
-  int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                HTML_PARSE_NONET | HTML_PARSE_COMPACT;
-  DocPtr doc(htmlReadMemory(wrapped.data(), static_cast<int>(wrapped.size()), nullptr, "UTF-8",
-                            options));
+  int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                HTML_PARSE_COMPACT;
+  DocPtr doc(
+      htmlReadMemory(wrapped.data(), static_cast<int>(wrapped.size()), nullptr, "UTF-8", options));
   if (!doc) return {};
   xmlNode* root = xmlDocGetRootElement(doc.get());
   if (root == nullptr) return {};
@@ -449,8 +493,8 @@ absl::StatusOr<ParsedItem> ParseHtmlPage(absl::string_view html, const HtmlLimit
   if (html.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return absl::ResourceExhaustedError("content: HTML larger than 2 GiB");
   }
-  int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                HTML_PARSE_NONET | HTML_PARSE_COMPACT;
+  int options = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+                HTML_PARSE_COMPACT;
   DocPtr doc(htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, "UTF-8", options));
   if (!doc) return absl::InvalidArgumentError("content: the HTML could not be parsed");
   xmlNode* root = xmlDocGetRootElement(doc.get());
@@ -522,7 +566,8 @@ absl::StatusOr<ParsedItem> ParseHtmlPage(absl::string_view html, const HtmlLimit
       post.published = FindDate(root);
     }
     post.author = MetaContent(root, {"author", "article:author"});
-    if (post.author.empty() || absl::StartsWith(post.author, "http")) post.author = FindAuthor(root);
+    if (post.author.empty() || absl::StartsWith(post.author, "http"))
+      post.author = FindAuthor(root);
     std::string keywords = MetaContent(root, {"keywords"});
     for (absl::string_view t : absl::StrSplit(keywords, ',', absl::SkipWhitespace())) {
       AddUnique(post.tags, common::CollapseWhitespace(t));

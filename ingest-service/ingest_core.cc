@@ -55,7 +55,8 @@ absl::StatusOr<std::string> IngestCore::Delete(const std::string& id, const std:
     if (url.empty()) return absl::InvalidArgumentError("id or canonical_url is required");
     auto canonical = CanonicalizeUrl(url);
     if (!canonical.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("canonical_url: ", canonical.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("canonical_url: ", canonical.status().message()));
     }
     target = absl::StrCat("u", Sha256Hex(*canonical).substr(0, 16));
   }

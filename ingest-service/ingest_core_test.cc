@@ -91,9 +91,10 @@ TEST(IngestCoreTest, DeleteByUrlMapsToTheUrlId) {
   FakeSink sink;
   IngestCore core(Normalizer(), &sink);
   RawItem item;
-  item.content = "<html><head><link rel=canonical href='https://b.example/p/'></head><body>"
-                 "<article class='post'><h1 class='entry-title'>T</h1>"
-                 "<div class='entry-content'><p>Body</p></div></article></body></html>";
+  item.content =
+      "<html><head><link rel=canonical href='https://b.example/p/'></head><body>"
+      "<article class='post'><h1 class='entry-title'>T</h1>"
+      "<div class='entry-content'><p>Body</p></div></article></body></html>";
   item.content_type = "text/html";
   auto results = core.Ingest(item);
   ASSERT_TRUE(results.ok()) << results.status();

@@ -19,22 +19,22 @@ struct Language {
 
 const std::array<Language, 8>& Languages() {
   static const auto* langs = new std::array<Language, 8>{{
-      {"en", {"the", "and", "of", "to", "is", "that", "in", "it", "for", "was", "with", "are",
-              "this", "be", "not", "have", "from", "they", "which", "would"}},
-      {"cy", {"y", "yr", "a", "ac", "yn", "i", "o", "ar", "mae", "gan", "wedi", "bod", "hyn",
-              "ei", "eu", "am", "fel", "sy", "ond", "neu"}},
-      {"fr", {"le", "la", "les", "et", "des", "est", "une", "un", "du", "que", "qui", "dans",
-              "pour", "pas", "sur", "au", "avec", "ce", "sont", "par"}},
-      {"de", {"der", "die", "das", "und", "ist", "nicht", "ein", "eine", "zu", "den", "mit",
-              "von", "sich", "auf", "dem", "auch", "es", "wird", "im", "sind"}},
-      {"es", {"el", "la", "los", "las", "y", "que", "de", "en", "es", "un", "una", "por", "con",
-              "para", "del", "se", "no", "su", "al", "lo"}},
-      {"it", {"il", "di", "che", "e", "la", "per", "un", "non", "sono", "una", "del", "della",
-              "con", "si", "gli", "le", "nel", "anche", "ma", "questo"}},
-      {"nl", {"de", "het", "een", "en", "van", "is", "dat", "niet", "op", "te", "zijn", "met",
-              "voor", "ook", "aan", "er", "maar", "om", "bij", "wordt"}},
-      {"pt", {"o", "os", "as", "e", "que", "de", "do", "da", "em", "um", "uma", "para", "com",
-              "não", "por", "se", "dos", "das", "mais", "ao"}},
+      {"en", {"the",  "and", "of",   "to", "is",  "that", "in",   "it",   "for",   "was",
+              "with", "are", "this", "be", "not", "have", "from", "they", "which", "would"}},
+      {"cy", {"y",    "yr",  "a",   "ac", "yn", "i",  "o",   "ar", "mae", "gan",
+              "wedi", "bod", "hyn", "ei", "eu", "am", "fel", "sy", "ond", "neu"}},
+      {"fr", {"le",  "la",   "les",  "et",  "des", "est", "une",  "un", "du",   "que",
+              "qui", "dans", "pour", "pas", "sur", "au",  "avec", "ce", "sont", "par"}},
+      {"de", {"der", "die", "das",  "und", "ist", "nicht", "ein", "eine", "zu", "den",
+              "mit", "von", "sich", "auf", "dem", "auch",  "es",  "wird", "im", "sind"}},
+      {"es", {"el",  "la",  "los", "las",  "y",   "que", "de", "en", "es", "un",
+              "una", "por", "con", "para", "del", "se",  "no", "su", "al", "lo"}},
+      {"it", {"il",  "di",    "che", "e",  "la",  "per", "un",  "non",   "sono", "una",
+              "del", "della", "con", "si", "gli", "le",  "nel", "anche", "ma",   "questo"}},
+      {"nl", {"de",   "het", "een",  "en",  "van", "is", "dat",  "niet", "op",  "te",
+              "zijn", "met", "voor", "ook", "aan", "er", "maar", "om",   "bij", "wordt"}},
+      {"pt", {"o",   "os",   "as",  "e",   "que", "de", "do",  "da",  "em",   "um",
+              "uma", "para", "com", "não", "por", "se", "dos", "das", "mais", "ao"}},
   }};
   return *langs;
 }
@@ -48,8 +48,8 @@ std::string GuessLanguage(absl::string_view text) {
   std::string folded = common::FoldCase(text.substr(0, 8192));
   std::array<int, 8> hits{};
   int n = 0;
-  for (absl::string_view w : absl::StrSplit(folded, absl::ByAnyChar(" \n\t.,;:!?\"'()[]"),
-                                            absl::SkipEmpty())) {
+  for (absl::string_view w :
+       absl::StrSplit(folded, absl::ByAnyChar(" \n\t.,;:!?\"'()[]"), absl::SkipEmpty())) {
     if (++n > kMaxWords) break;
     std::string word(w);
     for (size_t i = 0; i < Languages().size(); ++i) {

@@ -1,17 +1,17 @@
 // ingest-service: turns raw crawled items into posts and delivers them to
 // the search service.
+#include <optional>
+
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include <optional>
-
 #include "common/lexicon.h"
 #include "common/logging.h"
 #include "common/server_runner.h"
-#include "ingest-service/grpc_handlers.h"
 #include "ingest-service/forwarder.h"
-#include "ingest-service/outbox.h"
+#include "ingest-service/grpc_handlers.h"
 #include "ingest-service/ingest_core.h"
+#include "ingest-service/outbox.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address HOST:PORT; port 0 picks one");
 ABSL_FLAG(std::string, search, "127.0.0.1:50052", "search-service gRPC address HOST:PORT");
@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
     SCR_LOG(ERROR) << s.message();
     return 2;
   }
-  for (const auto& [name, value] : {std::pair<std::string, std::string>{"listen", absl::GetFlag(FLAGS_listen)},
-                                    {"search", absl::GetFlag(FLAGS_search)}}) {
+  for (const auto& [name, value] :
+       {std::pair<std::string, std::string>{"listen", absl::GetFlag(FLAGS_listen)},
+        {"search", absl::GetFlag(FLAGS_search)}}) {
     if (auto s = scr::common::ValidateListenAddress(name, value); !s.ok()) {
       SCR_LOG(ERROR) << s.message();
       return 2;
@@ -61,8 +62,7 @@ int main(int argc, char** argv) {
   scr::ingest::Forwarder forwarder(outbox->get(), &writer);
   const int64_t limit = absl::GetFlag(FLAGS_outbox_limit);
   scr::ingest::OutboxSink sink(outbox->get(), &forwarder, limit);
-  scr::ingest::IngestCore core(
-      scr::ingest::Normalizer({}, lexicon->get()), &sink);
+  scr::ingest::IngestCore core(scr::ingest::Normalizer({}, lexicon->get()), &sink);
   scr::ingest::IngestServiceHandler handler(&core, outbox->get(), &forwarder, limit);
 
   scr::common::ServerOptions options;

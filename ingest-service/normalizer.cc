@@ -61,8 +61,8 @@ absl::StatusOr<NormalizedItem> Normalizer::Normalize(const RawItem& item, int64_
   std::string source_url;
   if (!item.source_url.empty()) {
     if (item.source_url.size() > limits_.max_url_bytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("item.source_url: longer than the limit of ", limits_.max_url_bytes, " bytes"));
+      return absl::InvalidArgumentError(absl::StrCat("item.source_url: longer than the limit of ",
+                                                     limits_.max_url_bytes, " bytes"));
     }
     auto canonical = CanonicalizeUrl(item.source_url);
     if (!canonical.ok()) {
@@ -73,10 +73,10 @@ absl::StatusOr<NormalizedItem> Normalizer::Normalize(const RawItem& item, int64_
   }
   std::string format = DetectFormat(item.content_type, item.content);
   if (format.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "item.content_type: \"", item.content_type,
-        "\" is not supported; use text/plain, text/html, application/rss+xml, "
-        "application/atom+xml or application/xml (WXR)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("item.content_type: \"", item.content_type,
+                     "\" is not supported; use text/plain, text/html, application/rss+xml, "
+                     "application/atom+xml or application/xml (WXR)"));
   }
   std::string declared = CharsetFromContentType(item.content_type);
   std::string text = DecodeToUtf8(item.content, declared, format != "text");
@@ -120,10 +120,9 @@ absl::StatusOr<NormalizedItem> Normalizer::Normalize(const RawItem& item, int64_
     }
     v1::Post post = BuildPost(p, context);
     if (post.body().size() > limits_.max_body_bytes) {
-      return absl::ResourceExhaustedError(absl::StrCat("post ", i + 1, " (\"", post.title(),
-                                                       "\"): body of ", post.body().size(),
-                                                       " bytes is over the limit of ",
-                                                       limits_.max_body_bytes, " bytes"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("post ", i + 1, " (\"", post.title(), "\"): body of ", post.body().size(),
+                       " bytes is over the limit of ", limits_.max_body_bytes, " bytes"));
     }
     out.posts.push_back(std::move(post));
   }

@@ -26,12 +26,12 @@ struct RawItem {
 
 // Limits; each violation names the limit in its error.
 struct NormalizeLimits {
-  size_t max_item_bytes = 16 << 20;   // RESOURCE_EXHAUSTED above
-  int max_posts_per_item = 1000;      // RESOURCE_EXHAUSTED above
-  size_t max_title_bytes = 2048;      // INVALID_ARGUMENT above
-  size_t max_body_bytes = 4 << 20;    // RESOURCE_EXHAUSTED above
-  int max_html_depth = 256;           // RESOURCE_EXHAUSTED above
-  size_t max_url_bytes = 4096;        // INVALID_ARGUMENT above
+  size_t max_item_bytes = 16 << 20;  // RESOURCE_EXHAUSTED above
+  int max_posts_per_item = 1000;     // RESOURCE_EXHAUSTED above
+  size_t max_title_bytes = 2048;     // INVALID_ARGUMENT above
+  size_t max_body_bytes = 4 << 20;   // RESOURCE_EXHAUSTED above
+  int max_html_depth = 256;          // RESOURCE_EXHAUSTED above
+  size_t max_url_bytes = 4096;       // INVALID_ARGUMENT above
 };
 
 struct NormalizedItem {

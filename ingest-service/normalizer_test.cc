@@ -86,8 +86,9 @@ TEST(PostBuilderTest, SimHashIsCloseForNearDuplicates) {
       "inadequate according to the latest figures from the regulator covering many reviews";
   uint64_t a = SimHash(base);
   uint64_t b = SimHash(base + " Posted from my phone.");
-  uint64_t c = SimHash("A completely different text about football results and transfer news "
-                       "from the weekend matches across the country");
+  uint64_t c = SimHash(
+      "A completely different text about football results and transfer news "
+      "from the weekend matches across the country");
   EXPECT_LT(__builtin_popcountll(a ^ b), 12);
   EXPECT_GT(__builtin_popcountll(a ^ c), 12);
 }

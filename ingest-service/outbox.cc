@@ -49,8 +49,8 @@ absl::StatusOr<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path) {
         absl::StrCat("outbox ", path, ": ", box->db_ ? sqlite3_errmsg(box->db_) : "cannot open"));
   }
   sqlite3_busy_timeout(box->db_, 5000);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     if (auto s = box->Exec(pragma); !s.ok()) {
       return absl::FailedPreconditionError(absl::StrCat("outbox ", path, ": ", s.message()));
     }
@@ -120,8 +120,8 @@ absl::Status Outbox::Append(absl::Span<const OutboxEntry> entries) {
     }
     int64_t now = absl::ToUnixMicros(absl::Now());
     for (const OutboxEntry& entry : entries) {
-      std::string payload = entry.is_delete ? entry.deletion.SerializeAsString()
-                                            : entry.post.SerializeAsString();
+      std::string payload =
+          entry.is_delete ? entry.deletion.SerializeAsString() : entry.post.SerializeAsString();
       const std::string& id = entry.is_delete ? entry.deletion.id() : entry.post.id();
       sqlite3_reset(st.s);
       sqlite3_bind_text(st.s, 1, id.data(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
@@ -140,9 +140,9 @@ absl::Status Outbox::Append(absl::Span<const OutboxEntry> entries) {
 absl::StatusOr<std::vector<OutboxEntry>> Outbox::Peek(int limit) {
   absl::MutexLock lock(&mu_);
   Stmt st;
-  if (sqlite3_prepare_v2(db_,
-                         "SELECT seq, is_delete, payload, attempts FROM outbox ORDER BY seq LIMIT ?",
-                         -1, &st.s, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(
+          db_, "SELECT seq, is_delete, payload, attempts FROM outbox ORDER BY seq LIMIT ?", -1,
+          &st.s, nullptr) != SQLITE_OK) {
     return Error("peek");
   }
   sqlite3_bind_int(st.s, 1, limit);
@@ -154,8 +154,10 @@ absl::StatusOr<std::vector<OutboxEntry>> Outbox::Peek(int limit) {
     e.is_delete = sqlite3_column_int(st.s, 1) != 0;
     const void* blob = sqlite3_column_blob(st.s, 2);
     int len = sqlite3_column_bytes(st.s, 2);
-    bool parsed = e.is_delete ? e.deletion.ParseFromArray(blob, len) : e.post.ParseFromArray(blob, len);
-    if (!parsed) return absl::DataLossError(absl::StrCat("outbox entry ", e.seq, " does not parse"));
+    bool parsed =
+        e.is_delete ? e.deletion.ParseFromArray(blob, len) : e.post.ParseFromArray(blob, len);
+    if (!parsed)
+      return absl::DataLossError(absl::StrCat("outbox entry ", e.seq, " does not parse"));
     e.attempts = sqlite3_column_int(st.s, 3);
     out.push_back(std::move(e));
   }
@@ -254,7 +256,8 @@ absl::StatusOr<int> Outbox::RequeueDeadLetters(absl::Span<const int64_t> seqs) {
     Stmt ins, del;
     std::string insert = absl::StrCat(
         "INSERT INTO outbox (post_id, is_delete, payload, enqueued_us) SELECT post_id, "
-        "is_delete, payload, failed_us FROM dead_letters ", where, " ORDER BY seq");
+        "is_delete, payload, failed_us FROM dead_letters ",
+        where, " ORDER BY seq");
     std::string remove = absl::StrCat("DELETE FROM dead_letters ", where);
     if (sqlite3_prepare_v2(db_, insert.c_str(), -1, &ins.s, nullptr) != SQLITE_OK ||
         sqlite3_prepare_v2(db_, remove.c_str(), -1, &del.s, nullptr) != SQLITE_OK) {
@@ -296,7 +299,8 @@ absl::Status Outbox::Probe() {
 absl::StatusOr<int64_t> Outbox::DeadLetterCount() {
   absl::MutexLock lock(&mu_);
   Stmt st;
-  if (sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM dead_letters", -1, &st.s, nullptr) != SQLITE_OK ||
+  if (sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM dead_letters", -1, &st.s, nullptr) !=
+          SQLITE_OK ||
       sqlite3_step(st.s) != SQLITE_ROW) {
     return Error("count dead letters");
   }

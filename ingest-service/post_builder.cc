@@ -134,8 +134,8 @@ v1::Post BuildPost(const ParsedPost& parsed, const ItemContext& context) {
   if (!permalink.empty()) {
     post.set_id(absl::StrCat("u", Sha256Hex(permalink).substr(0, 16)));
   } else {
-    std::vector<std::string> prefix(body_words.begin(),
-                                    body_words.begin() + std::min(body_words.size(), kIdPrefixWords));
+    std::vector<std::string> prefix(
+        body_words.begin(), body_words.begin() + std::min(body_words.size(), kIdPrefixWords));
     post.set_id(absl::StrCat(
         "f", Sha256Hex(absl::StrCat(site, "\n", folded_title, "\n", absl::StrJoin(prefix, " ")))
                  .substr(0, 16)));

@@ -15,15 +15,58 @@ namespace {
 // Lines that are never post text, compared case-insensitively after folding
 // typography and trimming trailing punctuation noise.
 constexpr std::array<absl::string_view, 52> kNoiseLines = {
-    "advertisements", "advertisement", "share this:", "share this", "like this:", "like this",
-    "like", "loading...", "loading", "related", "related posts", "reblog", "twitter",
-    "facebook", "email", "print", "linkedin", "reddit", "tumblr", "pinterest", "whatsapp",
-    "telegram", "pocket", "more", "share", "tweet", "older posts", "newer posts",
-    "older entries", "newer entries", "<< older entries", "newer entries >>",
-    "previous post", "next post", "previous", "next", "report this ad", "be the first to like this.",
-    "like loading...", "posts navigation", "post navigation", "search", "menu",
-    "skip to content", "leave a reply", "cancel reply", "follow", "subscribe", "share on facebook",
-    "share on twitter", "click to share on twitter (opens in new window)", "edit"};
+    "advertisements",
+    "advertisement",
+    "share this:",
+    "share this",
+    "like this:",
+    "like this",
+    "like",
+    "loading...",
+    "loading",
+    "related",
+    "related posts",
+    "reblog",
+    "twitter",
+    "facebook",
+    "email",
+    "print",
+    "linkedin",
+    "reddit",
+    "tumblr",
+    "pinterest",
+    "whatsapp",
+    "telegram",
+    "pocket",
+    "more",
+    "share",
+    "tweet",
+    "older posts",
+    "newer posts",
+    "older entries",
+    "newer entries",
+    "<< older entries",
+    "newer entries >>",
+    "previous post",
+    "next post",
+    "previous",
+    "next",
+    "report this ad",
+    "be the first to like this.",
+    "like loading...",
+    "posts navigation",
+    "post navigation",
+    "search",
+    "menu",
+    "skip to content",
+    "leave a reply",
+    "cancel reply",
+    "follow",
+    "subscribe",
+    "share on facebook",
+    "share on twitter",
+    "click to share on twitter (opens in new window)",
+    "edit"};
 
 std::string Folded(absl::string_view line) {
   return absl::AsciiStrToLower(common::CollapseWhitespace(common::FoldTypography(line)));
@@ -74,11 +117,23 @@ std::optional<int> ParseCount(absl::string_view word) {
 std::optional<absl::Time> ParseLooseDate(absl::string_view text) {
   std::string s = common::CollapseWhitespace(common::FoldTypography(text));
   // Drop ordinal suffixes: "5th April" -> "5 April".
-  static constexpr const char* kFormats[] = {
-      "%Y-%m-%dT%H:%M:%E*S%Ez", "%Y-%m-%dT%H:%M:%E*SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
-      "%Y-%m-%d",          "%a, %d %b %Y %H:%M:%S %z", "%a, %d %b %Y %H:%M:%S %Z",
-      "%d %b %Y %H:%M:%S %z", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y",
-      "%A, %B %d, %Y", "%A %d %B %Y", "%d/%m/%Y", "%Y/%m/%d"};
+  static constexpr const char* kFormats[] = {"%Y-%m-%dT%H:%M:%E*S%Ez",
+                                             "%Y-%m-%dT%H:%M:%E*SZ",
+                                             "%Y-%m-%dT%H:%M:%S",
+                                             "%Y-%m-%d %H:%M:%S",
+                                             "%Y-%m-%d",
+                                             "%a, %d %b %Y %H:%M:%S %z",
+                                             "%a, %d %b %Y %H:%M:%S %Z",
+                                             "%d %b %Y %H:%M:%S %z",
+                                             "%B %d, %Y",
+                                             "%b %d, %Y",
+                                             "%d %B %Y",
+                                             "%d %b %Y",
+                                             "%B %d %Y",
+                                             "%A, %B %d, %Y",
+                                             "%A %d %B %Y",
+                                             "%d/%m/%Y",
+                                             "%Y/%m/%d"};
   for (const char* format : kFormats) {
     absl::Time t;
     std::string err;
@@ -131,7 +186,7 @@ LineInfo ClassifyLine(absl::string_view line) {
         (words.size() >= 3 && words[1] == "response" && words[2] == "to") ||
         (words.size() >= 3 && words[1] == "comments" && words[2] == "on")) {
       static constexpr absl::string_view kNouns[] = {"comment", "comments", "response", "responses",
-                                                     "reply", "replies", "thought", "thoughts"};
+                                                     "reply",   "replies",  "thought",  "thoughts"};
       if (std::find(std::begin(kNouns), std::end(kNouns), words[1]) != std::end(kNouns)) {
         if (auto n = ParseCount(words[0])) {
           info.kind = LineKind::kComments;
@@ -176,9 +231,10 @@ LineInfo ClassifyLine(absl::string_view line) {
       return info;
     }
   }
-  if (f.size() < 100 && (absl::StartsWith(f, "posted on ") || absl::StartsWith(f, "published on ") ||
-      absl::StartsWith(f, "published ") || absl::StartsWith(f, "posted by ") ||
-      (absl::StartsWith(f, "by ") && f.size() < 60))) {
+  if (f.size() < 100 &&
+      (absl::StartsWith(f, "posted on ") || absl::StartsWith(f, "published on ") ||
+       absl::StartsWith(f, "published ") || absl::StartsWith(f, "posted by ") ||
+       (absl::StartsWith(f, "by ") && f.size() < 60))) {
     info.kind = LineKind::kMeta;
     std::string rest = common::CollapseWhitespace(common::FoldTypography(line));
     for (absl::string_view p : {"Posted on ", "Published on ", "Published ", "Posted by ", "By "}) {

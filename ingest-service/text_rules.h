@@ -13,14 +13,14 @@
 namespace scr::ingest {
 
 enum class LineKind {
-  kContent,       // ordinary text
-  kNoise,         // widget or navigation text: dropped
-  kMore,          // "Continue reading": dropped, marks the body as an excerpt
-  kComments,      // "1 Comment", "Leave a comment": sets comment_count
-  kCategories,    // "Filed under X", "Posted in X"
-  kTags,          // "Tagged X", "Tags: X"
-  kMeta,          // "Posted on DATE by AUTHOR", "By AUTHOR"
-  kArchiveTag,    // "Tag Archives: X" (page header)
+  kContent,          // ordinary text
+  kNoise,            // widget or navigation text: dropped
+  kMore,             // "Continue reading": dropped, marks the body as an excerpt
+  kComments,         // "1 Comment", "Leave a comment": sets comment_count
+  kCategories,       // "Filed under X", "Posted in X"
+  kTags,             // "Tagged X", "Tags: X"
+  kMeta,             // "Posted on DATE by AUTHOR", "By AUTHOR"
+  kArchiveTag,       // "Tag Archives: X" (page header)
   kArchiveCategory,  // "Category Archives: X" (page header)
 };
 

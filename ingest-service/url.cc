@@ -61,11 +61,13 @@ absl::StatusOr<std::string> CanonicalizeUrl(absl::string_view url, absl::string_
   UriUriA* uri = &rel.uri;
   if (rel.uri.scheme.first == nullptr) {
     if (base_text.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("URL \"", text, "\" is relative and no base URL is known"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("URL \"", text, "\" is relative and no base URL is known"));
     }
     if (auto s = Parse(base_text, base_holder); !s.ok()) return s;
     if (uriAddBaseUriA(&resolved.uri, &rel.uri, &base_holder.uri) != URI_SUCCESS) {
-      return absl::InvalidArgumentError(absl::StrCat("URL \"", text, "\" cannot be resolved against ", base));
+      return absl::InvalidArgumentError(
+          absl::StrCat("URL \"", text, "\" cannot be resolved against ", base));
     }
     resolved.parsed = true;
     uri = &resolved.uri;
@@ -77,7 +79,8 @@ absl::StatusOr<std::string> CanonicalizeUrl(absl::string_view url, absl::string_
     return absl::InvalidArgumentError(absl::StrCat("URL \"", text, "\" is not http or https"));
   }
   std::string host = absl::AsciiStrToLower(Range(uri->hostText));
-  if (host.empty()) return absl::InvalidArgumentError(absl::StrCat("URL \"", text, "\" has no host"));
+  if (host.empty())
+    return absl::InvalidArgumentError(absl::StrCat("URL \"", text, "\" has no host"));
   if (uri->hostData.ip6 != nullptr) host = absl::StrCat("[", host, "]");
   std::string port = Range(uri->portText);
   if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443")) port.clear();

@@ -1,5 +1,7 @@
 #include "scrctl/commands.h"
 
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,9 +11,6 @@
 #include <iostream>
 #include <map>
 #include <sstream>
-
-#include <google/protobuf/util/json_util.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
@@ -29,8 +28,9 @@
 
 ABSL_FLAG(bool, wait, false, "ingest: return only when every post is searchable");
 ABSL_FLAG(int, wait_timeout_s, 120, "ingest --wait: give up after this many seconds");
-ABSL_FLAG(std::string, content_type, "", "ingest/normalize: content type for every file "
-                                         "(default: from the extension, else sniffed)");
+ABSL_FLAG(std::string, content_type, "",
+          "ingest/normalize: content type for every file "
+          "(default: from the extension, else sniffed)");
 ABSL_FLAG(std::string, source_url, "", "ingest/normalize: the URL the item was fetched from");
 ABSL_FLAG(int, page_size, 10, "search: hits per page (at most 100)");
 ABSL_FLAG(std::string, page_token, "", "search: token from a previous page");
@@ -64,11 +64,23 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
 }
 
 std::string CodeName(grpc::StatusCode code) {
-  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-                                 "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-                                 "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  static const char* kNames[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
   int c = static_cast<int>(code);
   return c >= 0 && c <= 16 ? kNames[c] : absl::StrCat("CODE_", c);
 }
@@ -231,8 +243,8 @@ bool WaitSearchable(const GlobalOptions& options, std::map<std::string, int64_t>
     if (pending.empty()) break;
     if (absl::Now() > deadline) {
       std::cerr << "scrctl: --wait: " << pending.size() << " posts not searchable after "
-                << absl::GetFlag(FLAGS_wait_timeout_s) << " s (search at "
-                << options.search_address << "), for example " << pending.begin()->first << "\n";
+                << absl::GetFlag(FLAGS_wait_timeout_s) << " s (search at " << options.search_address
+                << "), for example " << pending.begin()->first << "\n";
       return false;
     }
     absl::SleepFor(delay);
@@ -292,8 +304,8 @@ int RunIngest(const GlobalOptions& options, const std::vector<std::string>& path
     }
     if (!s.ok()) {
       if (tty) std::cerr << "\n";
-      std::cerr << "scrctl: FAILED " << path.string() << ": "
-                << Describe(s, options.ingest_address) << "\n";
+      std::cerr << "scrctl: FAILED " << path.string() << ": " << Describe(s, options.ingest_address)
+                << "\n";
       ++failed;
       if (s.error_code() == grpc::StatusCode::UNAVAILABLE) break;
       continue;
@@ -311,8 +323,8 @@ int RunIngest(const GlobalOptions& options, const std::vector<std::string>& path
   }
   if (tty) std::cerr << "\r\033[K";
   if (!options.json) {
-    std::cerr << "ingested " << (files.size() - failed) << " of " << files.size() << " items: "
-              << posts << " posts (" << pending.size() << " distinct)"
+    std::cerr << "ingested " << (files.size() - failed) << " of " << files.size()
+              << " items: " << posts << " posts (" << pending.size() << " distinct)"
               << (failed > 0 ? absl::StrCat(", ", failed, " failed") : "") << "\n";
   }
   if (absl::GetFlag(FLAGS_wait) && !pending.empty()) {
@@ -345,8 +357,8 @@ int RunNormalize(const GlobalOptions& options, const std::vector<std::string>& p
     ctx.set_deadline(Deadline());
     grpc::Status s = stub->Normalize(&ctx, request, &response);
     if (!s.ok()) {
-      std::cerr << "scrctl: FAILED " << path.string() << ": "
-                << Describe(s, options.ingest_address) << "\n";
+      std::cerr << "scrctl: FAILED " << path.string() << ": " << Describe(s, options.ingest_address)
+                << "\n";
       ++failed;
       continue;
     }
@@ -427,7 +439,8 @@ int RunSearch(const GlobalOptions& options, const std::vector<std::string>& word
     if (!p.site().empty()) meta.push_back(p.site());
     if (p.has_published()) meta.push_back(FormatDate(p.published()));
     if (p.categories_size() > 0) meta.push_back(absl::StrJoin(p.categories(), ", "));
-    if (hit.duplicate_count() > 0) meta.push_back(absl::StrCat("+", hit.duplicate_count(), " similar"));
+    if (hit.duplicate_count() > 0)
+      meta.push_back(absl::StrCat("+", hit.duplicate_count(), " similar"));
     meta.push_back("id " + p.id());
     std::cout << "   " << absl::StrJoin(meta, " · ") << "\n";
     std::string snippet = Highlight(hit.snippet(), tty);
@@ -437,8 +450,8 @@ int RunSearch(const GlobalOptions& options, const std::vector<std::string>& word
   for (const v1::Facet& facet : response.facets()) {
     std::cout << "\n" << facet.name() << ":";
     for (const v1::FacetValue& v : facet.values()) {
-      std::cout << "  " << (v.selected() ? "*" : "")
-                << (v.label().empty() ? v.value() : v.label()) << " (" << v.count() << ")";
+      std::cout << "  " << (v.selected() ? "*" : "") << (v.label().empty() ? v.value() : v.label())
+                << " (" << v.count() << ")";
     }
     std::cout << "\n";
   }
@@ -604,7 +617,8 @@ int RunDeadLetters(const GlobalOptions& options, const std::vector<std::string>&
   if (resp.entries().empty()) std::cout << "no dead letters\n";
   for (const v1::DeadLetterEntry& e : resp.entries()) {
     std::cout << e.seq() << "  " << (e.is_delete() ? "delete " : "upsert ") << e.post_id() << "  "
-              << absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(e.failed_at().seconds()),
+              << absl::FormatTime("%Y-%m-%d %H:%M:%S",
+                                  absl::FromUnixSeconds(e.failed_at().seconds()),
                                   absl::UTCTimeZone())
               << "\n    " << e.error() << "\n";
   }
@@ -631,8 +645,9 @@ int RunHealth(const GlobalOptions& options, const std::vector<std::string>& serv
     grpc::health::v1::HealthCheckRequest req;
     grpc::health::v1::HealthCheckResponse resp;
     grpc::Status s = stub->Check(&ctx, req, &resp);
-    std::string state = s.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status())
-                               : Describe(s, address);
+    std::string state =
+        s.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(resp.status())
+               : Describe(s, address);
     bool serving = s.ok() && resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
     if (!serving) ++failed;
     if (options.json) {
@@ -706,8 +721,8 @@ std::string HelpText(const std::string& command) {
                         kCommon);
   }
   if (command == "delete") {
-    return absl::StrCat(
-        "Usage: scrctl delete ID|URL...\n\nDeletes posts by id or by permalink.\n", kCommon);
+    return absl::StrCat("Usage: scrctl delete ID|URL...\n\nDeletes posts by id or by permalink.\n",
+                        kCommon);
   }
   if (command == "stats") {
     return absl::StrCat("Usage: scrctl stats\n\nPrints index statistics.\n", kCommon);

@@ -11,10 +11,12 @@
 #include "absl/flags/usage.h"
 #include "scrctl/commands.h"
 
-ABSL_FLAG(std::string, ingest, "", "ingest-service address HOST:PORT (default $SCR_INGEST or "
-                                   "127.0.0.1:50051)");
-ABSL_FLAG(std::string, search, "", "search-service address HOST:PORT (default $SCR_SEARCH or "
-                                   "127.0.0.1:50052)");
+ABSL_FLAG(std::string, ingest, "",
+          "ingest-service address HOST:PORT (default $SCR_INGEST or "
+          "127.0.0.1:50051)");
+ABSL_FLAG(std::string, search, "",
+          "search-service address HOST:PORT (default $SCR_SEARCH or "
+          "127.0.0.1:50052)");
 ABSL_FLAG(bool, json, false, "print responses as proto3 JSON");
 
 namespace {
@@ -40,8 +42,8 @@ int main(int argc, char** argv) {
     }
   }
   if (want_help || words.empty() || words[0] == "help") {
-    std::string command = want_help ? (words.empty() ? "" : words[0])
-                                    : (words.size() > 1 ? words[1] : "");
+    std::string command =
+        want_help ? (words.empty() ? "" : words[0]) : (words.size() > 1 ? words[1] : "");
     std::string text = scr::scrctl::HelpText(command == "help" ? "" : command);
     if (text.empty()) {
       std::cerr << "scrctl: unknown command \"" << command << "\"\n" << scr::scrctl::HelpText("");
@@ -62,8 +64,10 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
 
   scr::scrctl::GlobalOptions options;
-  options.ingest_address = FromFlagOrEnv(absl::GetFlag(FLAGS_ingest), "SCR_INGEST", "127.0.0.1:50051");
-  options.search_address = FromFlagOrEnv(absl::GetFlag(FLAGS_search), "SCR_SEARCH", "127.0.0.1:50052");
+  options.ingest_address =
+      FromFlagOrEnv(absl::GetFlag(FLAGS_ingest), "SCR_INGEST", "127.0.0.1:50051");
+  options.search_address =
+      FromFlagOrEnv(absl::GetFlag(FLAGS_search), "SCR_SEARCH", "127.0.0.1:50052");
   options.json = absl::GetFlag(FLAGS_json);
 
   if (command == "ingest") return scr::scrctl::RunIngest(options, args);

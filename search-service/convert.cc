@@ -148,8 +148,8 @@ absl::StatusOr<SearchQuery> SearchQueryFromProto(const v1::SearchRequest& reques
     auto offset = DecodePageToken(request, request.page_token());
     if (!offset.ok()) return offset.status();
     if (*offset > SearchLimits::kMaxOffset) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "page_token: paging is limited to the first ", SearchLimits::kMaxOffset, " hits"));
+      return absl::InvalidArgumentError(absl::StrCat("page_token: paging is limited to the first ",
+                                                     SearchLimits::kMaxOffset, " hits"));
     }
     q.offset = *offset;
   }
@@ -157,7 +157,7 @@ absl::StatusOr<SearchQuery> SearchQueryFromProto(const v1::SearchRequest& reques
                           SearchLimits::kMaxSnippetBytes);
       !s.ok())
     return s;
-  q.snippet_length = request.snippet().disabled() ? 0
+  q.snippet_length = request.snippet().disabled()         ? 0
                      : request.snippet().max_length() > 0 ? request.snippet().max_length()
                                                           : SearchLimits::kDefaultSnippetBytes;
   q.collapse_duplicates = request.collapse_duplicates();

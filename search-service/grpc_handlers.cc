@@ -32,9 +32,9 @@ grpc::Status SearchServiceHandler::MoreLikeThis(grpc::ServerContext*,
                                                 const v1::MoreLikeThisRequest* request,
                                                 v1::SearchResponse* response) {
   if (request->page_size() < 0 || request->page_size() > SearchLimits::kMaxPageSize) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "page_size: ", request->page_size(), " is out of range (0 to ", SearchLimits::kMaxPageSize,
-        ")")));
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("page_size: ", request->page_size(),
+                                                                " is out of range (0 to ",
+                                                                SearchLimits::kMaxPageSize, ")")));
   }
   auto filter = FilterFromProto(request->filter());
   if (!filter.ok()) return ToGrpcStatus(filter.status());
@@ -52,8 +52,9 @@ grpc::Status SearchServiceHandler::Suggest(grpc::ServerContext*, const v1::Sugge
         absl::StrCat("query: longer than ", SearchLimits::kMaxSuggestPrefixBytes, " bytes")));
   }
   if (request->limit() < 0 || request->limit() > SearchLimits::kMaxSuggestions) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "limit: ", request->limit(), " is out of range (0 to ", SearchLimits::kMaxSuggestions, ")")));
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("limit: ", request->limit(), " is out of range (0 to ",
+                     SearchLimits::kMaxSuggestions, ")")));
   }
   int limit = request->limit() > 0 ? request->limit() : SearchLimits::kDefaultSuggestions;
   auto suggestions = core_->Suggest(request->query(), limit);

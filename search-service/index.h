@@ -31,7 +31,8 @@ struct SearchFilter {
 enum class SortOrder { kRelevance, kNewestFirst, kOldestFirst };
 
 // The facets an index can count.
-inline constexpr const char* kFacetNames[] = {"category", "tag", "site", "year", "entity", "author"};
+inline constexpr const char* kFacetNames[] = {"category", "tag",    "site",
+                                              "year",     "entity", "author"};
 
 struct SearchQuery {
   std::string text;  // query language; empty matches all
@@ -119,7 +120,8 @@ class Index {
   virtual absl::StatusOr<std::vector<WriteOutcome>> Upsert(absl::Span<const v1::Post> posts) = 0;
 
   // Deletes posts by id, durably, remembering the delete's version.
-  virtual absl::StatusOr<std::vector<WriteOutcome>> Delete(absl::Span<const Deletion> deletions) = 0;
+  virtual absl::StatusOr<std::vector<WriteOutcome>> Delete(
+      absl::Span<const Deletion> deletions) = 0;
 
   // Runs a query. INVALID_ARGUMENT when the query text cannot be parsed,
   // saying where.
@@ -130,8 +132,7 @@ class Index {
                                                      const SearchFilter& filter) = 0;
 
   // Completions of a typed prefix over titles and entity names.
-  virtual absl::StatusOr<std::vector<Suggestion>> Suggest(const std::string& prefix,
-                                                          int limit) = 0;
+  virtual absl::StatusOr<std::vector<Suggestion>> Suggest(const std::string& prefix, int limit) = 0;
 
   // One post with its body. NOT_FOUND when the id is unknown.
   virtual absl::StatusOr<v1::Post> GetPost(const std::string& id) = 0;

@@ -1,7 +1,6 @@
 // search-service: owns the Xapian index and serves SearchService and IndexService.
 #include <cstdlib>
 #include <iostream>
-
 #include <optional>
 
 #include "absl/flags/flag.h"

@@ -54,9 +54,8 @@ absl::StatusOr<IndexStats> SearchCore::Stats() { return index_->Stats(); }
 
 absl::StatusOr<std::vector<WriteOutcome>> SearchCore::Upsert(absl::Span<const v1::Post> posts) {
   if (posts.size() > static_cast<size_t>(SearchLimits::kMaxWriteBatch)) {
-    return absl::InvalidArgumentError(absl::StrCat("posts: batch of ", posts.size(),
-                                                   " is over the limit of ",
-                                                   SearchLimits::kMaxWriteBatch));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "posts: batch of ", posts.size(), " is over the limit of ", SearchLimits::kMaxWriteBatch));
   }
   for (size_t i = 0; i < posts.size(); ++i) {
     const v1::Post& p = posts[i];

@@ -6,10 +6,10 @@
 #include <atomic>
 #include <deque>
 #include <filesystem>
-#include <thread>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -153,9 +153,10 @@ class PublishedRangeProcessor : public Xapian::RangeProcessor {
       absl::CivilYear y = absl::ToCivilYear(t, absl::UTCTimeZone());
       next = absl::FromCivil(y + 1, absl::UTCTimeZone());
     } else {
-      throw Xapian::QueryParserError(absl::StrCat(
-          "published:", text, " is not a date; use YYYY, YYYY-MM or YYYY-MM-DD, as in "
-          "published:2009-04-01..2009-12-31"));
+      throw Xapian::QueryParserError(
+          absl::StrCat("published:", text,
+                       " is not a date; use YYYY, YYYY-MM or YYYY-MM-DD, as in "
+                       "published:2009-04-01..2009-12-31"));
     }
     return static_cast<double>(absl::ToUnixSeconds(upper ? next - absl::Seconds(1) : t));
   }
@@ -260,8 +261,7 @@ auto Guard(absl::string_view what, Fn&& fn) -> decltype(fn()) {
   } catch (const Xapian::DatabaseCorruptError& e) {
     return absl::DataLossError(absl::StrCat(what, ": index is corrupt: ", e.get_msg()));
   } catch (const Xapian::DatabaseOpeningError& e) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(what, ": cannot open index: ", e.get_msg()));
+    return absl::FailedPreconditionError(absl::StrCat(what, ": cannot open index: ", e.get_msg()));
   } catch (const Xapian::DatabaseError& e) {
     return absl::UnavailableError(absl::StrCat(what, ": ", e.get_description()));
   } catch (const Xapian::Error& e) {
@@ -344,7 +344,8 @@ struct XapianIndex::Impl {
 
   // Runs a read, retrying on DatabaseModifiedError after reopening.
   template <typename Fn>
-  auto WithReader(absl::string_view what, Fn&& fn) -> decltype(fn(std::declval<Xapian::Database&>())) {
+  auto WithReader(absl::string_view what, Fn&& fn)
+      -> decltype(fn(std::declval<Xapian::Database&>())) {
     return Guard(what, [&]() -> decltype(fn(std::declval<Xapian::Database&>())) {
       Reader reader = AcquireReader();
       for (int attempt = 0;; ++attempt) {
@@ -381,8 +382,8 @@ struct XapianIndex::Impl {
     }
     for (const v1::Entity& e : post.entities()) {
       doc.add_boolean_term("XE" + BooleanValue(e.id()));
-      doc.add_term("XEW" + BooleanValue(e.id()), static_cast<Xapian::termcount>(
-                                                      std::max(1, e.mentions())));
+      doc.add_term("XEW" + BooleanValue(e.id()),
+                   static_cast<Xapian::termcount>(std::max(1, e.mentions())));
       entities.push_back(e.id());
     }
     if (!post.site().empty()) doc.add_boolean_term("H" + BooleanValue(post.site()));
@@ -413,7 +414,8 @@ struct XapianIndex::Impl {
   }
 
   // The stored post with this id, if any (uncommitted changes included).
-  std::optional<v1::Post> StoredPost(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+  std::optional<v1::Post> StoredPost(const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
     std::string term = IdTerm(id);
     Xapian::PostingIterator p = writer->postlist_begin(term);
     if (p == writer->postlist_end(term)) return std::nullopt;
@@ -463,8 +465,8 @@ struct XapianIndex::Impl {
       for (const auto& v : e.variants) absl::StrAppend(&fingerprint, v.text, "|");
       absl::StrAppend(&fingerprint, "\n");
     }
-    std::string hash = absl::StrCat(absl::Hex(std::hash<std::string>()(fingerprint)), ":",
-                                    fingerprint.size());
+    std::string hash =
+        absl::StrCat(absl::Hex(std::hash<std::string>()(fingerprint)), ":", fingerprint.size());
     if (writer->get_metadata("lexicon") == hash) return;
     std::vector<std::string> old_keys;
     for (auto k = writer->synonym_keys_begin(); k != writer->synonym_keys_end(); ++k) {
@@ -665,8 +667,8 @@ struct XapianIndex::Impl {
       if (!writer) OpenWriter();
       std::map<std::string, int64_t> versions;
       for (PendingWrite* w : group) {
-        w->result = w->is_delete ? ApplyDeletes(w->deletions, versions)
-                                 : ApplyUpserts(w->posts, versions);
+        w->result =
+            w->is_delete ? ApplyDeletes(w->deletions, versions) : ApplyUpserts(w->posts, versions);
       }
       Commit();
       return absl::OkStatus();
@@ -725,9 +727,8 @@ struct XapianIndex::Impl {
       }
       std::optional<v1::Post> existing = StoredPost(post.id());
       v1::Post merged = existing ? common::MergePosts(*existing, post) : post;
-      merged.set_cluster_key(existing && !existing->cluster_key().empty()
-                                 ? existing->cluster_key()
-                                 : ClusterFor(merged));
+      merged.set_cluster_key(existing && !existing->cluster_key().empty() ? existing->cluster_key()
+                                                                          : ClusterFor(merged));
       writer->replace_document(IdTerm(post.id()), BuildDocument(merged));
       writer->set_metadata(VersionKey(post.id()), absl::StrCat(post.version()));
       versions[post.id()] = post.version();
@@ -796,11 +797,10 @@ struct XapianIndex::Impl {
     add("entity", f.entities, "XE");
     add("language", f.languages, "L");
     if (f.published_after || f.published_before) {
-      double lo = f.published_after ? static_cast<double>(absl::ToUnixSeconds(*f.published_after))
-                                    : -1e18;
-      double hi = f.published_before
-                      ? static_cast<double>(absl::ToUnixSeconds(*f.published_before))
-                      : 1e18;
+      double lo =
+          f.published_after ? static_cast<double>(absl::ToUnixSeconds(*f.published_after)) : -1e18;
+      double hi =
+          f.published_before ? static_cast<double>(absl::ToUnixSeconds(*f.published_before)) : 1e18;
       parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, kSlotPublished,
                          Xapian::sortable_serialise(lo), Xapian::sortable_serialise(hi));
     }
@@ -810,23 +810,24 @@ struct XapianIndex::Impl {
 
   static Xapian::Query Combine(const Xapian::Query& text, const Xapian::Query& filter) {
     if (filter.empty()) return text.empty() ? Xapian::Query::MatchAll : text;
-    if (text.empty()) return Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query::MatchAll, filter);
+    if (text.empty())
+      return Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query::MatchAll, filter);
     return Xapian::Query(Xapian::Query::OP_FILTER, text, filter);
   }
 
   Highlighted MakeSnippet(const Xapian::MSet& mset, const std::string& text, size_t length) {
     std::string source = common::TruncateUtf8(text, kMaxSnippetSourceBytes);
-    std::string marked = mset.snippet(
-        source, length, stemmer(),
-        Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE, "\x01", "\x02",
-        "\xE2\x80\xA6");
+    std::string marked =
+        mset.snippet(source, length, stemmer(),
+                     Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE,
+                     "\x01", "\x02", "\xE2\x80\xA6");
     return ParseMarkedSnippet(marked);
   }
 
   // The whole title with highlights; the plain title when Xapian would cut it.
   Highlighted MakeTitleHighlight(const Xapian::MSet& mset, const std::string& title) {
-    std::string marked = mset.snippet(title, title.size() * 2 + 200, stemmer(), 0, "\x01", "\x02",
-                                      "\xE2\x80\xA6");
+    std::string marked =
+        mset.snippet(title, title.size() * 2 + 200, stemmer(), 0, "\x01", "\x02", "\xE2\x80\xA6");
     Highlighted h = ParseMarkedSnippet(marked);
     if (h.text != title) return Highlighted{title, {}};
     return h;
@@ -847,7 +848,7 @@ struct XapianIndex::Impl {
   }
 
   static const std::vector<std::string>* SelectedValues(const SearchFilter& f,
-                                                         absl::string_view facet) {
+                                                        absl::string_view facet) {
     if (facet == "category") return &f.categories;
     if (facet == "tag") return &f.tags;
     if (facet == "site") return &f.sites;
@@ -865,9 +866,9 @@ struct XapianIndex::Impl {
       return qp.parse_query(text, flags);
     } catch (const Xapian::QueryParserError& e) {
       if (absl::StartsWith(e.get_msg(), "published:")) throw;
-      return qp.parse_query(text, flags & ~(Xapian::QueryParser::FLAG_BOOLEAN |
-                                            Xapian::QueryParser::FLAG_LOVEHATE |
-                                            Xapian::QueryParser::FLAG_BOOLEAN_ANY_CASE));
+      return qp.parse_query(
+          text, flags & ~(Xapian::QueryParser::FLAG_BOOLEAN | Xapian::QueryParser::FLAG_LOVEHATE |
+                          Xapian::QueryParser::FLAG_BOOLEAN_ANY_CASE));
     }
   }
 
@@ -891,8 +892,9 @@ struct XapianIndex::Impl {
       if (all.get_description() == any.get_description()) {
         text = any;
       } else {
-        text = Xapian::Query(Xapian::Query::OP_OR,
-                             Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, all, kAllWordsBoost), any);
+        text =
+            Xapian::Query(Xapian::Query::OP_OR,
+                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, all, kAllWordsBoost), any);
       }
       synonyms = SynonymHighlightTerms(folded);
     }
@@ -1012,7 +1014,7 @@ XapianIndex::~XapianIndex() {
 }
 
 absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string& path,
-                                                              const common::Lexicon* lexicon) {
+                                                               const common::Lexicon* lexicon) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->lexicon = lexicon != nullptr ? lexicon : &common::Lexicon::Default();
@@ -1041,7 +1043,8 @@ absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Upsert(absl::Span<const v
   return impl_->Submit(&write);
 }
 
-absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Delete(absl::Span<const Deletion> deletions) {
+absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Delete(
+    absl::Span<const Deletion> deletions) {
   Impl::PendingWrite write;
   write.deletions = deletions;
   write.is_delete = true;
@@ -1064,94 +1067,97 @@ absl::StatusOr<SearchResults> XapianIndex::Search(const SearchQuery& query) {
 
 absl::StatusOr<SearchResults> XapianIndex::MoreLikeThis(const std::string& id, int limit,
                                                         const SearchFilter& filter) {
-  return impl_->WithReader("more like this", [&](Xapian::Database& db) -> absl::StatusOr<SearchResults> {
-    Xapian::PostingIterator p = db.postlist_begin(IdTerm(id));
-    if (p == db.postlist_end(IdTerm(id))) {
-      return absl::NotFoundError(absl::StrCat("post ", id, " not found"));
-    }
-    Xapian::RSet rset;
-    rset.add_document(*p);
-    Xapian::Enquire enquire(db);
-    enquire.set_query(Xapian::Query(IdTerm(id)));
-    // Expand from unprefixed text terms only.
-    struct TextTermsOnly : Xapian::ExpandDecider {
-      bool operator()(const std::string& term) const override {
-        return !term.empty() && (absl::ascii_islower(static_cast<unsigned char>(term[0])) ||
-                                 static_cast<unsigned char>(term[0]) >= 0x80 ||
-                                 absl::ascii_isdigit(static_cast<unsigned char>(term[0])) ||
-                                 (term[0] == 'Z' && term.size() > 1 &&
-                                  !absl::ascii_isupper(static_cast<unsigned char>(term[1]))));
-      }
-    } decider;
-    Xapian::ESet eset = enquire.get_eset(24, rset, &decider);
-    std::vector<Xapian::Query> terms;
-    for (Xapian::ESetIterator t = eset.begin(); t != eset.end(); ++t) terms.emplace_back(*t);
-    SearchResults results;
-    if (terms.empty()) return results;
-    Xapian::Query similar(Xapian::Query::OP_OR, terms.begin(), terms.end());
-    similar = Xapian::Query(Xapian::Query::OP_AND_NOT, similar, Xapian::Query(IdTerm(id)));
-    Xapian::Query query = impl_->Combine(similar, impl_->FilterQuery(filter, ""));
-    results.parsed_query = query.get_description();
-    enquire.set_query(query);
-    Xapian::MSet mset = enquire.get_mset(0, limit);
-    results.estimated_total = mset.get_matches_estimated();
-    results.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
-    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-      SearchHit hit;
-      if (!hit.post.ParseFromString(it.get_document().get_data())) continue;
-      hit.score = it.get_weight();
-      hit.snippet = impl_->MakeSnippet(mset, hit.post.body(), 300);
-      hit.title.text = hit.post.title();
-      hit.post.clear_body();
-      results.hits.push_back(std::move(hit));
-    }
-    return results;
-  });
+  return impl_->WithReader(
+      "more like this", [&](Xapian::Database& db) -> absl::StatusOr<SearchResults> {
+        Xapian::PostingIterator p = db.postlist_begin(IdTerm(id));
+        if (p == db.postlist_end(IdTerm(id))) {
+          return absl::NotFoundError(absl::StrCat("post ", id, " not found"));
+        }
+        Xapian::RSet rset;
+        rset.add_document(*p);
+        Xapian::Enquire enquire(db);
+        enquire.set_query(Xapian::Query(IdTerm(id)));
+        // Expand from unprefixed text terms only.
+        struct TextTermsOnly : Xapian::ExpandDecider {
+          bool operator()(const std::string& term) const override {
+            return !term.empty() && (absl::ascii_islower(static_cast<unsigned char>(term[0])) ||
+                                     static_cast<unsigned char>(term[0]) >= 0x80 ||
+                                     absl::ascii_isdigit(static_cast<unsigned char>(term[0])) ||
+                                     (term[0] == 'Z' && term.size() > 1 &&
+                                      !absl::ascii_isupper(static_cast<unsigned char>(term[1]))));
+          }
+        } decider;
+        Xapian::ESet eset = enquire.get_eset(24, rset, &decider);
+        std::vector<Xapian::Query> terms;
+        for (Xapian::ESetIterator t = eset.begin(); t != eset.end(); ++t) terms.emplace_back(*t);
+        SearchResults results;
+        if (terms.empty()) return results;
+        Xapian::Query similar(Xapian::Query::OP_OR, terms.begin(), terms.end());
+        similar = Xapian::Query(Xapian::Query::OP_AND_NOT, similar, Xapian::Query(IdTerm(id)));
+        Xapian::Query query = impl_->Combine(similar, impl_->FilterQuery(filter, ""));
+        results.parsed_query = query.get_description();
+        enquire.set_query(query);
+        Xapian::MSet mset = enquire.get_mset(0, limit);
+        results.estimated_total = mset.get_matches_estimated();
+        results.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+          SearchHit hit;
+          if (!hit.post.ParseFromString(it.get_document().get_data())) continue;
+          hit.score = it.get_weight();
+          hit.snippet = impl_->MakeSnippet(mset, hit.post.body(), 300);
+          hit.title.text = hit.post.title();
+          hit.post.clear_body();
+          results.hits.push_back(std::move(hit));
+        }
+        return results;
+      });
 }
 
 absl::StatusOr<std::vector<Suggestion>> XapianIndex::Suggest(const std::string& prefix, int limit) {
-  return impl_->WithReader("suggest", [&](Xapian::Database& db) -> absl::StatusOr<std::vector<Suggestion>> {
-    std::vector<Suggestion> out;
-    std::string folded = common::CollapseWhitespace(common::FoldTypography(prefix));
-    if (folded.empty()) return out;
-    // Entities first: lexicon entries that posts in the index mention, with a
-    // name or variant having a word that starts with the typed text, most
-    // mentioned first; at most half of the list.
-    std::string want = common::FoldCase(common::StripAccents(folded));
-    std::vector<std::pair<Xapian::doccount, const common::LexiconEntry*>> entities;
-    for (const common::LexiconEntry& e : impl_->lexicon->entries()) {
-      bool match = false;
-      for (const common::LexiconVariant& v : e.variants) {
-        std::string text = common::FoldCase(common::StripAccents(common::FoldTypography(v.text)));
-        for (size_t pos = 0; !match && pos < text.size(); pos = text.find(' ', pos) + 1) {
-          match = absl::StartsWith(absl::string_view(text).substr(pos), want);
-          if (text.find(' ', pos) == std::string::npos) break;
+  return impl_->WithReader(
+      "suggest", [&](Xapian::Database& db) -> absl::StatusOr<std::vector<Suggestion>> {
+        std::vector<Suggestion> out;
+        std::string folded = common::CollapseWhitespace(common::FoldTypography(prefix));
+        if (folded.empty()) return out;
+        // Entities first: lexicon entries that posts in the index mention, with a
+        // name or variant having a word that starts with the typed text, most
+        // mentioned first; at most half of the list.
+        std::string want = common::FoldCase(common::StripAccents(folded));
+        std::vector<std::pair<Xapian::doccount, const common::LexiconEntry*>> entities;
+        for (const common::LexiconEntry& e : impl_->lexicon->entries()) {
+          bool match = false;
+          for (const common::LexiconVariant& v : e.variants) {
+            std::string text =
+                common::FoldCase(common::StripAccents(common::FoldTypography(v.text)));
+            for (size_t pos = 0; !match && pos < text.size(); pos = text.find(' ', pos) + 1) {
+              match = absl::StartsWith(absl::string_view(text).substr(pos), want);
+              if (text.find(' ', pos) == std::string::npos) break;
+            }
+            if (match) break;
+          }
+          if (!match) continue;
+          Xapian::doccount n = db.get_termfreq("XE" + BooleanValue(e.id));
+          if (n > 0) entities.emplace_back(n, &e);
         }
-        if (match) break;
-      }
-      if (!match) continue;
-      Xapian::doccount n = db.get_termfreq("XE" + BooleanValue(e.id));
-      if (n > 0) entities.emplace_back(n, &e);
-    }
-    std::sort(entities.begin(), entities.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first : a.second->name < b.second->name;
-    });
-    for (const auto& [n, e] : entities) {
-      if (static_cast<int>(out.size()) * 2 >= limit && out.size() > 0) break;
-      out.push_back({e->name, "entity", ""});
-    }
-    Xapian::QueryParser qp = impl_->MakeParser(db);
-    Xapian::Query q = qp.parse_query(folded, Xapian::QueryParser::FLAG_PARTIAL, "S");
-    Xapian::Enquire enquire(db);
-    enquire.set_query(q);
-    Xapian::MSet mset = enquire.get_mset(0, limit - static_cast<int>(out.size()));
-    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-      v1::Post post;
-      if (!post.ParseFromString(it.get_document().get_data())) continue;
-      out.push_back({post.title(), "title", post.id()});
-    }
-    return out;
-  });
+        std::sort(entities.begin(), entities.end(), [](const auto& a, const auto& b) {
+          return a.first != b.first ? a.first > b.first : a.second->name < b.second->name;
+        });
+        for (const auto& [n, e] : entities) {
+          if (static_cast<int>(out.size()) * 2 >= limit && out.size() > 0) break;
+          out.push_back({e->name, "entity", ""});
+        }
+        Xapian::QueryParser qp = impl_->MakeParser(db);
+        Xapian::Query q = qp.parse_query(folded, Xapian::QueryParser::FLAG_PARTIAL, "S");
+        Xapian::Enquire enquire(db);
+        enquire.set_query(q);
+        Xapian::MSet mset = enquire.get_mset(0, limit - static_cast<int>(out.size()));
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+          v1::Post post;
+          if (!post.ParseFromString(it.get_document().get_data())) continue;
+          out.push_back({post.title(), "title", post.id()});
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<v1::Post> XapianIndex::GetPost(const std::string& id) {

@@ -237,9 +237,11 @@ TEST_F(XapianIndexTest, ConcurrentSearchesAndWritesAreSafe) {
   // Regression: a stemmer shared between threads crashed concurrent searches.
   std::vector<v1::Post> posts;
   for (int i = 0; i < 50; ++i) {
-    posts.push_back(MakePost("p" + std::to_string(i), "Reviews and inspections " + std::to_string(i),
+    posts.push_back(MakePost("p" + std::to_string(i),
+                             "Reviews and inspections " + std::to_string(i),
                              "Serious case reviews, Ofsted inspections and safeguarding boards "
-                             "publishing their learning " + std::to_string(i)));
+                             "publishing their learning " +
+                                 std::to_string(i)));
   }
   ASSERT_TRUE(index_->Upsert(posts).ok());
   std::atomic<int> failures{0};

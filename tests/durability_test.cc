@@ -3,6 +3,8 @@
 // bounded loops. Each test prints one summary line such as
 //   kill9-search: runs=20 acked=N lost=0 dup=0 check=clean
 // SCR_DURABILITY_RUNS raises the number of runs for the documented long run.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -19,9 +21,6 @@
 #include <random>
 #include <set>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -69,8 +68,8 @@ std::string XapianCheck(const std::string& db) {
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
   int status = pclose(pipe);
-  bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-               absl::StrContains(out, "No errors found");
+  bool clean =
+      WIFEXITED(status) && WEXITSTATUS(status) == 0 && absl::StrContains(out, "No errors found");
   return clean ? "clean" : "ERRORS: " + out;
 }
 
@@ -87,8 +86,7 @@ class Cluster {
   std::string index_path() const { return root_ + "/search/index"; }
 
   void StartSearch(const std::string& data_dir = "") {
-    search_ = Start({BuiltBinary("search-service/search-service"),
-                     "--listen=" + search_address(),
+    search_ = Start({BuiltBinary("search-service/search-service"), "--listen=" + search_address(),
                      "--data_dir=" + (data_dir.empty() ? root_ + "/search" : data_dir),
                      "--shutdown_grace_ms=5000"},
                     "search", search_address());
@@ -135,8 +133,7 @@ class Cluster {
 // acknowledged, until stopped.
 class Crawler {
  public:
-  explicit Crawler(const std::string& ingest_address, std::string tag)
-      : tag_(std::move(tag)) {
+  explicit Crawler(const std::string& ingest_address, std::string tag) : tag_(std::move(tag)) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
@@ -491,10 +488,11 @@ TEST(DurabilityTest, FullDiskFailsClearlyAndRecovers) {
   while (!serving() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
   bool recovered = serving();
   grpc::Status after = upsert(2);
-  printf("disk-full: batches_before_full=%d error=\"%s\" not_serving=%s check=%s recovered=%s "
-         "write_after=%s\n",
-         batches, failed.error_message().substr(0, 80).c_str(), flipped ? "yes" : "no",
-         check_full.c_str(), recovered ? "yes" : "no", after.ok() ? "ok" : "failed");
+  printf(
+      "disk-full: batches_before_full=%d error=\"%s\" not_serving=%s check=%s recovered=%s "
+      "write_after=%s\n",
+      batches, failed.error_message().substr(0, 80).c_str(), flipped ? "yes" : "no",
+      check_full.c_str(), recovered ? "yes" : "no", after.ok() ? "ok" : "failed");
   EXPECT_TRUE(absl::StrContains(failed.error_message(), "space") ||
               absl::StrContains(failed.error_message(), "No space"))
       << failed.error_message();

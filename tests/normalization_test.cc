@@ -29,9 +29,8 @@ std::string Permalink(int i) { return absl::StrCat(kSite, "/2010/0", i + 1, "/po
 
 std::string ArticleHtml(const ingest::ParsedPost& p, int i) {
   std::string html = absl::StrCat(
-      "<article class=\"post type-post hentry\"><h2 class=\"entry-title\"><a href=\"",
-      Permalink(i), "\" rel=\"bookmark\">", Escape(p.title), "</a></h2>",
-      "<div class=\"entry-content\">");
+      "<article class=\"post type-post hentry\"><h2 class=\"entry-title\"><a href=\"", Permalink(i),
+      "\" rel=\"bookmark\">", Escape(p.title), "</a></h2>", "<div class=\"entry-content\">");
   for (const auto& para : p.paragraphs) absl::StrAppend(&html, "<p>", Escape(para), "</p>");
   absl::StrAppend(&html,
                   "<div class=\"sharedaddy\"><h3>Share this:</h3></div></div>"
@@ -58,8 +57,9 @@ class SeedFormsTest : public ::testing::Test {
   std::vector<ingest::RawItem> Forms() {
     std::vector<ingest::RawItem> items;
     ingest::RawItem archive;
-    archive.content = "<html><head><title>serious case reviews</title></head><body>"
-                      "<h1 class=\"page-title\">Tag Archives: <span>serious case reviews</span></h1>";
+    archive.content =
+        "<html><head><title>serious case reviews</title></head><body>"
+        "<h1 class=\"page-title\">Tag Archives: <span>serious case reviews</span></h1>";
     for (int i = 0; i < 2; ++i) absl::StrAppend(&archive.content, ArticleHtml(posts_[i], i));
     absl::StrAppend(&archive.content, "<div class=\"navigation\">Older posts</div></body></html>");
     archive.content_type = "text/html";
@@ -67,8 +67,9 @@ class SeedFormsTest : public ::testing::Test {
     items.push_back(archive);
 
     ingest::RawItem feed;
-    feed.content = "<?xml version=\"1.0\"?><rss version=\"2.0\" "
-                   "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel>";
+    feed.content =
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" "
+        "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel>";
     for (int i = 0; i < 2; ++i) {
       std::string body;
       for (const auto& para : posts_[i].paragraphs) absl::StrAppend(&body, "<p>", para, "</p>");
@@ -135,7 +136,8 @@ TEST_F(SeedFormsTest, EveryFormYieldsTheSameTwoIdsAndTheIndexMergesThem) {
       // tracking parameter is dropped, is the permalink.
       EXPECT_EQ(urls.size(), 3u);
       EXPECT_TRUE(urls.count(absl::StrCat(kSite, "/tag/serious-case-reviews"))) << *urls.begin();
-      EXPECT_TRUE(std::count(post->tags().begin(), post->tags().end(), "serious case reviews") == 1);
+      EXPECT_TRUE(std::count(post->tags().begin(), post->tags().end(), "serious case reviews") ==
+                  1);
       EXPECT_EQ(post->comment_count(), 1);
     }
   }

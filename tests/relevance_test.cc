@@ -201,10 +201,11 @@ class RelevanceTest : public ::testing::Test {
     }
     bbc_count_ = static_cast<int>(files.size());
 
-    static const std::map<std::string, std::string> kTypes = {
-        {".txt", "text/plain"},           {".html", "text/html"},
-        {".rss", "application/rss+xml"},  {".atom", "application/atom+xml"},
-        {".xml", "application/xml"}};
+    static const std::map<std::string, std::string> kTypes = {{".txt", "text/plain"},
+                                                              {".html", "text/html"},
+                                                              {".rss", "application/rss+xml"},
+                                                              {".atom", "application/atom+xml"},
+                                                              {".xml", "application/xml"}};
     std::vector<std::filesystem::path> samples;
     for (const auto& f : std::filesystem::directory_iterator(SourcePath("samples"))) {
       if (kTypes.count(f.path().extension().string())) samples.push_back(f.path());
@@ -288,8 +289,8 @@ class RelevanceTest : public ::testing::Test {
     for (const JudgedQuery& q : queries) {
       int max_grade = 0;
       for (const auto& [key, grade] : q.grades) {
-        EXPECT_TRUE(all_keys_->count(key)) << q.id << ": judged document " << key
-                                           << " is not in the corpus";
+        EXPECT_TRUE(all_keys_->count(key))
+            << q.id << ": judged document " << key << " is not in the corpus";
         max_grade = std::max(max_grade, grade);
       }
       EXPECT_GE(max_grade, kMrrMinGrade) << q.id << ": needs a document graded 2 or 3";

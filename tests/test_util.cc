@@ -1,6 +1,7 @@
 #include "tests/test_util.h"
 
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -11,8 +12,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -53,8 +52,8 @@ std::string BuiltBinary(const std::string& relative) {
   return absl::StrCat(SCR_BINARY_DIR, "/", relative);
 }
 
-absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
-    const std::vector<std::string>& argv, const std::string& log_path) {
+absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const std::vector<std::string>& argv,
+                                                              const std::string& log_path) {
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   if (pid == 0) {
@@ -120,8 +119,8 @@ absl::StatusOr<int> WaitForPortFile(const std::string& path, absl::Duration time
     int port = 0;
     if (absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) && port > 0) return port;
     if (process != nullptr && !process->Running()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "process exited before serving; log:\n", ReadFile(process->log_path())));
+      return absl::FailedPreconditionError(
+          absl::StrCat("process exited before serving; log:\n", ReadFile(process->log_path())));
     }
     absl::SleepFor(absl::Milliseconds(10));
   }
@@ -154,10 +153,10 @@ absl::Status WaitForHealthy(const std::string& address, absl::Duration timeout) 
 absl::StatusOr<std::unique_ptr<Subprocess>> StartSearchService(const std::string& root,
                                                                std::string* address) {
   std::string port_file = root + "/search.port";
-  auto search = Subprocess::Start(
-      {BuiltBinary("search-service/search-service"), "--listen=127.0.0.1:0",
-       "--data_dir=" + root + "/search", "--port_file=" + port_file},
-      root + "/search.log");
+  auto search =
+      Subprocess::Start({BuiltBinary("search-service/search-service"), "--listen=127.0.0.1:0",
+                         "--data_dir=" + root + "/search", "--port_file=" + port_file},
+                        root + "/search.log");
   if (!search.ok()) return search.status();
   auto port = WaitForPortFile(port_file, absl::Seconds(30), search->get());
   if (!port.ok()) return port.status();
@@ -172,11 +171,10 @@ absl::StatusOr<ServicePair> StartServices(const std::string& root) {
   if (!search.ok()) return search.status();
   pair.search = *std::move(search);
   std::string port_file = root + "/ingest.port";
-  auto ingest = Subprocess::Start(
-      {BuiltBinary("ingest-service/ingest-service"), "--listen=127.0.0.1:0",
-       "--search=" + pair.search_address, "--data_dir=" + root + "/ingest",
-       "--port_file=" + port_file},
-      root + "/ingest.log");
+  auto ingest = Subprocess::Start({BuiltBinary("ingest-service/ingest-service"),
+                                   "--listen=127.0.0.1:0", "--search=" + pair.search_address,
+                                   "--data_dir=" + root + "/ingest", "--port_file=" + port_file},
+                                  root + "/ingest.log");
   if (!ingest.ok()) return ingest.status();
   pair.ingest = *std::move(ingest);
   auto port = WaitForPortFile(port_file, absl::Seconds(30), pair.ingest.get());

@@ -16,9 +16,22 @@
 namespace {
 
 constexpr const char* kDeclared[] = {
-    "",         "utf-8",     "windows-1252", "iso-8859-1", "utf-16le", "utf-16be",
-    "shift_jis", "gb18030",  "koi8-r",       "euc-jp",     "iso-2022-jp", "big5",
-    "x-unknown-charset", "UTF-8", "us-ascii", "utf-7",
+    "",
+    "utf-8",
+    "windows-1252",
+    "iso-8859-1",
+    "utf-16le",
+    "utf-16be",
+    "shift_jis",
+    "gb18030",
+    "koi8-r",
+    "euc-jp",
+    "iso-2022-jp",
+    "big5",
+    "x-unknown-charset",
+    "UTF-8",
+    "us-ascii",
+    "utf-7",
 };
 
 // Strict UTF-8 check: no overlongs, no surrogates, nothing above U+10FFFF.
