@@ -15,8 +15,10 @@ cp -R "$seeds/." "$work/corpus/"
 if [ -n "$extra" ] && [ -d "$extra" ]; then cp -R "$extra/." "$work/corpus/"; fi
 if [ -d "$regressions" ]; then cp -R "$regressions/." "$work/regressions/"; fi
 
+# A fixed seed keeps the suite's short run repeatable; long campaigns set
+# SCR_FUZZ_SEED=0 (libFuzzer then picks a random one).
 args=(-max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -timeout=10
-      -print_final_stats=1 -artifact_prefix="$work/artifacts/")
+      -print_final_stats=1 -artifact_prefix="$work/artifacts/" -seed="${SCR_FUZZ_SEED:-1}")
 if [ -n "$dict" ]; then args+=(-dict="$dict"); fi
 # New inputs go to the first folder only; every input of both runs first.
 cd "$work"
