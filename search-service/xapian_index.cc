@@ -295,7 +295,9 @@ struct XapianIndex::Impl {
       ABSL_GUARDED_BY(pool_mu);
   std::atomic<uint64_t> generation{1};
 
-  // A reader checked out of the pool; returns itself on destruction.
+  // A reader checked out of the pool; returns itself on destruction. It is
+  // opened or brought up to date by Prepare, inside the retry loop, because
+  // opening and reopening can themselves meet a concurrent commit.
   class Reader {
    public:
     Reader(Impl* impl, std::unique_ptr<Xapian::Database> db, uint64_t gen)
@@ -308,10 +310,17 @@ struct XapianIndex::Impl {
     }
     Reader(Reader&&) = default;
     Xapian::Database& db() { return *db_; }
-    // Brings the reader to the latest commit (after DatabaseModifiedError).
-    void Refresh() {
-      gen_ = impl_->generation.load();
-      db_->reopen();
+
+    // Opens the database, or reopens it when a commit happened since (or
+    // always, with `force`). Throws Xapian errors.
+    void Prepare(bool force) {
+      uint64_t current = impl_->generation.load();
+      if (!db_) {
+        db_ = std::make_unique<Xapian::Database>(impl_->path);
+      } else if (force || gen_ != current) {
+        db_->reopen();
+      }
+      gen_ = current;
     }
 
    private:
@@ -321,28 +330,15 @@ struct XapianIndex::Impl {
   };
 
   Reader AcquireReader() {
-    uint64_t current = generation.load();
-    std::unique_ptr<Xapian::Database> db;
-    uint64_t gen = 0;
-    {
-      absl::MutexLock lock(&pool_mu);
-      if (!free_readers.empty()) {
-        db = std::move(free_readers.back().first);
-        gen = free_readers.back().second;
-        free_readers.pop_back();
-      }
-    }
-    if (!db) {
-      db = std::make_unique<Xapian::Database>(path);
-      gen = current;
-    } else if (gen != current) {
-      db->reopen();
-      gen = current;
-    }
+    absl::MutexLock lock(&pool_mu);
+    if (free_readers.empty()) return Reader(this, nullptr, 0);
+    auto [db, gen] = std::move(free_readers.back());
+    free_readers.pop_back();
     return Reader(this, std::move(db), gen);
   }
 
-  // Runs a read, retrying on DatabaseModifiedError after reopening.
+  // Runs a read, retrying with a reopened database when a commit discarded
+  // the revision being read (DatabaseModifiedError).
   template <typename Fn>
   auto WithReader(absl::string_view what, Fn&& fn)
       -> decltype(fn(std::declval<Xapian::Database&>())) {
@@ -350,10 +346,10 @@ struct XapianIndex::Impl {
       Reader reader = AcquireReader();
       for (int attempt = 0;; ++attempt) {
         try {
+          reader.Prepare(/*force=*/attempt > 0);
           return fn(reader.db());
         } catch (const Xapian::DatabaseModifiedError&) {
-          if (attempt >= 3) throw;
-          reader.Refresh();
+          if (attempt >= 5) throw;
         }
       }
     });

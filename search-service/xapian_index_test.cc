@@ -234,7 +234,9 @@ TEST_F(XapianIndexTest, ConcurrentWritersShareCommits) {
 }
 
 TEST_F(XapianIndexTest, ConcurrentSearchesAndWritesAreSafe) {
-  // Regression: a stemmer shared between threads crashed concurrent searches.
+  // Regressions: a stemmer shared between threads crashed concurrent
+  // searches; a reader reopened outside the retry loop failed with
+  // DatabaseModifiedError when a commit landed during the reopen.
   std::vector<v1::Post> posts;
   for (int i = 0; i < 50; ++i) {
     posts.push_back(MakePost("p" + std::to_string(i),
@@ -253,7 +255,10 @@ TEST_F(XapianIndexTest, ConcurrentSearchesAndWritesAreSafe) {
         q.text = i % 2 ? "reviewing inspections" : "Baby P safeguarding";
         q.facets = {"category"};
         auto r = index_->Search(q);
-        if (!r.ok() || r->hits.empty()) ++failures;
+        if (!r.ok() || r->hits.empty()) {
+          ++failures;
+          ADD_FAILURE() << q.text << ": " << (r.ok() ? "no hits" : r.status().ToString());
+        }
         if (t == 0 && i % 10 == 0) {
           if (!index_->Upsert({MakePost("w" + std::to_string(i), "New review", "text", 1)}).ok()) {
             ++failures;
