@@ -892,7 +892,7 @@ struct XapianIndex::Impl {
             Xapian::Query(Xapian::Query::OP_OR,
                           Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, all, kAllWordsBoost), any);
       }
-      synonyms = SynonymHighlightTerms(folded);
+      if (q.snippet_length > 0) synonyms = SynonymHighlightTerms(folded);
     }
     Xapian::Query query = Combine(text, FilterQuery(q.filter, ""));
     if (!q.cluster_key.empty()) {
