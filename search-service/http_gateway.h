@@ -55,7 +55,7 @@ struct HttpGatewayOptions {
   // Origins whose browsers may read the API's responses (CORS); empty: none.
   CorsPolicy cors;
   // Worker threads; each serves one connection at a time.
-  int threads = 8;
+  int threads = 32;
   // Accepted connections waiting for a worker; beyond this the accept loop
   // waits, so further connections queue in the kernel's listen backlog.
   int max_queued_connections = 256;
@@ -69,7 +69,7 @@ struct HttpGatewayOptions {
   absl::Duration write_timeout = absl::Seconds(10);
   // How long an idle keep-alive connection is held, and how many requests
   // one connection may carry.
-  absl::Duration keep_alive_timeout = absl::Seconds(5);
+  absl::Duration keep_alive_timeout = absl::Seconds(2);
   int keep_alive_max_requests = 100;
   // Serve the search page at / and /static/.
   bool serve_page = true;

@@ -25,7 +25,7 @@ ABSL_FLAG(std::string, http_port_file, "", "write the bound HTTP port to this fi
 ABSL_FLAG(std::string, cors_origins, "",
           "origins allowed to call the HTTP API from a browser: comma list of "
           "scheme://host[:port], or *; empty: none");
-ABSL_FLAG(int, http_threads, 8, "HTTP gateway worker threads");
+ABSL_FLAG(int, http_threads, 32, "HTTP gateway worker threads (each holds one connection)");
 ABSL_FLAG(std::string, lexicon, "",
           "entity lexicon TSV for synonyms (docs/LEXICON.md); default: the built-in "
           "lexicon/entities.tsv");
