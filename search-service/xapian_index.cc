@@ -853,6 +853,20 @@ struct XapianIndex::Impl {
     return nullptr;
   }
 
+  // True when a word of the query (an unprefixed term, or its stemmed "Z"
+  // form) occurs in no document.
+  static bool HasUnknownWord(Xapian::Database& db, const Xapian::Query& query) {
+    for (auto t = query.get_terms_begin(); t != query.get_terms_end(); ++t) {
+      const std::string& term = *t;
+      size_t word = term.size() > 1 && term[0] == 'Z' ? 1 : 0;
+      if (term.size() <= word || absl::ascii_isupper(static_cast<unsigned char>(term[word]))) {
+        continue;
+      }
+      if (db.get_termfreq(term) == 0) return true;
+    }
+    return false;
+  }
+
   // Parses; when stray operator syntax makes the query unparseable ("Ofsted
   // AND"), reads operators as plain words instead. Errors of our own range
   // processor (a malformed date) are not recovered from.
@@ -875,16 +889,20 @@ struct XapianIndex::Impl {
     SynonymHighlights synonyms;
     if (!q.text.empty()) {
       unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
-                       Xapian::QueryParser::FLAG_SPELLING_CORRECTION |
                        Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
       std::string folded = common::FoldTypography(q.text);
       // Posts holding every word rank first: the AND reading of the query,
       // weighted up, is added to the OR reading that decides what matches.
       Xapian::Query any = ParseLenient(qp, folded, flags);
-      results.corrected_query = GuardCorrection(folded, qp.get_corrected_query_string());
+      // Spelling suggestions cost about as much as the search itself, so they
+      // are looked for only when a query word is not in the index at all.
+      if (HasUnknownWord(db, any)) {
+        Xapian::QueryParser speller = MakeParser(db);
+        ParseLenient(speller, folded, flags | Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+        results.corrected_query = GuardCorrection(folded, speller.get_corrected_query_string());
+      }
       qp.set_default_op(Xapian::Query::OP_AND);
-      Xapian::Query all =
-          ParseLenient(qp, folded, flags & ~Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+      Xapian::Query all = ParseLenient(qp, folded, flags);
       if (all.get_description() == any.get_description()) {
         text = any;
       } else {
