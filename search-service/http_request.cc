@@ -273,7 +273,7 @@ std::set<std::string> WithFilterParams(std::set<std::string> names) {
 absl::StatusOr<v1::SearchRequest> SearchRequestFromParams(const QueryParams& params) {
   static const std::set<std::string> kAllowed =
       WithFilterParams({"q", "sort", "page_size", "page_token", "facets", "facet_size", "collapse",
-                        "cluster_key", "include_body", "snippet_length"});
+                        "cluster_key", "include_body", "snippet_length", "snippet_disabled"});
   auto grouped = Group(params, kAllowed);
   if (!grouped.ok()) return grouped.status();
   const Grouped& g = *grouped;
@@ -336,6 +336,9 @@ absl::StatusOr<v1::SearchRequest> SearchRequestFromParams(const QueryParams& par
                                                    SearchLimits::kMaxSnippetBytes, ")"));
   }
   if (*snippet_length > 0) request.mutable_snippet()->set_max_length(*snippet_length);
+  auto snippet_disabled = BoolParam(g, "snippet_disabled");
+  if (!snippet_disabled.ok()) return snippet_disabled.status();
+  if (*snippet_disabled) request.mutable_snippet()->set_disabled(true);
   return request;
 }
 

@@ -22,12 +22,12 @@ TEST(SearchRequestFromParamsTest, EmptyParamsGiveAnEmptyRequest) {
 
 TEST(SearchRequestFromParamsTest, MapsEveryParameter) {
   QueryParams p = {
-      {"q", "Ofsted inspection"}, {"category", "policy"},     {"tag", "lscb"},
-      {"site", "example.org"},    {"author", "Jo Bloggs"},    {"entity", "peter-connelly"},
-      {"language", "en"},         {"sort", "newest"},         {"page_size", "20"},
-      {"page_token", "abc"},      {"facets", "category,tag"}, {"facet_size", "5"},
-      {"collapse", "true"},       {"cluster_key", "k1"},      {"include_body", "1"},
-      {"snippet_length", "150"}};
+      {"q", "Ofsted inspection"}, {"category", "policy"},      {"tag", "lscb"},
+      {"site", "example.org"},    {"author", "Jo Bloggs"},     {"entity", "peter-connelly"},
+      {"language", "en"},         {"sort", "newest"},          {"page_size", "20"},
+      {"page_token", "abc"},      {"facets", "category,tag"},  {"facet_size", "5"},
+      {"collapse", "true"},       {"cluster_key", "k1"},       {"include_body", "1"},
+      {"snippet_length", "150"},  {"snippet_disabled", "true"}};
   auto r = SearchRequestFromParams(p);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->query(), "Ofsted inspection");
@@ -48,6 +48,7 @@ TEST(SearchRequestFromParamsTest, MapsEveryParameter) {
   EXPECT_TRUE(r->collapse_duplicates());
   EXPECT_EQ(r->cluster_key(), "k1");
   EXPECT_TRUE(r->include_body());
+  EXPECT_TRUE(r->snippet().disabled());
   EXPECT_EQ(r->snippet().max_length(), 150);
 }
 
