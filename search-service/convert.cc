@@ -166,6 +166,46 @@ absl::StatusOr<SearchQuery> SearchQueryFromProto(const v1::SearchRequest& reques
   return q;
 }
 
+absl::StatusOr<MoreLikeThisQuery> MoreLikeThisQueryFromProto(
+    const v1::MoreLikeThisRequest& request) {
+  if (auto s = CheckRange("page_size", request.page_size(), SearchLimits::kMaxPageSize); !s.ok()) {
+    return s;
+  }
+  auto filter = FilterFromProto(request.filter());
+  if (!filter.ok()) return filter.status();
+  MoreLikeThisQuery q;
+  q.id = request.id();
+  if (request.page_size() > 0) q.limit = request.page_size();
+  q.filter = *std::move(filter);
+  return q;
+}
+
+absl::StatusOr<SuggestQuery> SuggestQueryFromProto(const v1::SuggestRequest& request,
+                                                   absl::string_view query_field) {
+  if (request.query().size() > static_cast<size_t>(SearchLimits::kMaxSuggestPrefixBytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(query_field, ": longer than ",
+                                                   SearchLimits::kMaxSuggestPrefixBytes, " bytes"));
+  }
+  if (auto s = CheckRange("limit", request.limit(), SearchLimits::kMaxSuggestions); !s.ok()) {
+    return s;
+  }
+  SuggestQuery q;
+  q.prefix = request.query();
+  if (request.limit() > 0) q.limit = request.limit();
+  return q;
+}
+
+v1::SuggestResponse SuggestResponseToProto(const std::vector<Suggestion>& suggestions) {
+  v1::SuggestResponse out;
+  for (const Suggestion& s : suggestions) {
+    v1::Suggestion* sg = out.add_suggestions();
+    sg->set_text(s.text);
+    sg->set_kind(s.kind);
+    sg->set_post_id(s.post_id);
+  }
+  return out;
+}
+
 v1::SearchResponse SearchResponseToProto(const TimedResults& timed) {
   const SearchResults& r = timed.results;
   v1::SearchResponse out;

@@ -23,6 +23,26 @@ absl::StatusOr<SearchFilter> FilterFromProto(const v1::Filter& filter);
 v1::SearchResponse SearchResponseToProto(const TimedResults& results, const SearchQuery& query,
                                          const v1::SearchRequest& request);
 
+// A validated MoreLikeThis request: page size defaulted and capped.
+struct MoreLikeThisQuery {
+  std::string id;
+  int limit = SearchLimits::kDefaultPageSize;
+  SearchFilter filter;
+};
+absl::StatusOr<MoreLikeThisQuery> MoreLikeThisQueryFromProto(
+    const v1::MoreLikeThisRequest& request);
+
+// A validated Suggest request: prefix length and limit checked, limit
+// defaulted. `query_field` names the prefix in errors ("q" over HTTP).
+struct SuggestQuery {
+  std::string prefix;
+  int limit = SearchLimits::kDefaultSuggestions;
+};
+absl::StatusOr<SuggestQuery> SuggestQueryFromProto(const v1::SuggestRequest& request,
+                                                   absl::string_view query_field = "query");
+
+v1::SuggestResponse SuggestResponseToProto(const std::vector<Suggestion>& suggestions);
+
 // Response for MoreLikeThis (no paging).
 v1::SearchResponse SearchResponseToProto(const TimedResults& results);
 

@@ -31,15 +31,9 @@ grpc::Status SearchServiceHandler::GetPost(grpc::ServerContext*, const v1::GetPo
 grpc::Status SearchServiceHandler::MoreLikeThis(grpc::ServerContext*,
                                                 const v1::MoreLikeThisRequest* request,
                                                 v1::SearchResponse* response) {
-  if (request->page_size() < 0 || request->page_size() > SearchLimits::kMaxPageSize) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("page_size: ", request->page_size(),
-                                                                " is out of range (0 to ",
-                                                                SearchLimits::kMaxPageSize, ")")));
-  }
-  auto filter = FilterFromProto(request->filter());
-  if (!filter.ok()) return ToGrpcStatus(filter.status());
-  int limit = request->page_size() > 0 ? request->page_size() : SearchLimits::kDefaultPageSize;
-  auto results = core_->MoreLikeThis(request->id(), limit, *filter);
+  auto query = MoreLikeThisQueryFromProto(*request);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  auto results = core_->MoreLikeThis(query->id, query->limit, query->filter);
   if (!results.ok()) return ToGrpcStatus(results.status());
   *response = SearchResponseToProto(*results);
   return grpc::Status::OK;
@@ -47,24 +41,11 @@ grpc::Status SearchServiceHandler::MoreLikeThis(grpc::ServerContext*,
 
 grpc::Status SearchServiceHandler::Suggest(grpc::ServerContext*, const v1::SuggestRequest* request,
                                            v1::SuggestResponse* response) {
-  if (request->query().size() > static_cast<size_t>(SearchLimits::kMaxSuggestPrefixBytes)) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("query: longer than ", SearchLimits::kMaxSuggestPrefixBytes, " bytes")));
-  }
-  if (request->limit() < 0 || request->limit() > SearchLimits::kMaxSuggestions) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("limit: ", request->limit(), " is out of range (0 to ",
-                     SearchLimits::kMaxSuggestions, ")")));
-  }
-  int limit = request->limit() > 0 ? request->limit() : SearchLimits::kDefaultSuggestions;
-  auto suggestions = core_->Suggest(request->query(), limit);
+  auto query = SuggestQueryFromProto(*request);
+  if (!query.ok()) return ToGrpcStatus(query.status());
+  auto suggestions = core_->Suggest(query->prefix, query->limit);
   if (!suggestions.ok()) return ToGrpcStatus(suggestions.status());
-  for (const Suggestion& s : *suggestions) {
-    v1::Suggestion* out = response->add_suggestions();
-    out->set_text(s.text);
-    out->set_kind(s.kind);
-    out->set_post_id(s.post_id);
-  }
+  *response = SuggestResponseToProto(*suggestions);
   return grpc::Status::OK;
 }
 

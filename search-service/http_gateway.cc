@@ -234,10 +234,9 @@ void HttpGateway::RegisterRoutes() {
       id.resize(id.size() - (sizeof(kMoreLikeThisVerb) - 1));
       auto request = MoreLikeThisRequestFromParams(id, req.params);
       if (!request.ok()) return SetError(res, request.status());
-      auto filter = FilterFromProto(request->filter());
-      if (!filter.ok()) return SetError(res, filter.status());
-      int limit = request->page_size() > 0 ? request->page_size() : SearchLimits::kDefaultPageSize;
-      auto results = core_->MoreLikeThis(request->id(), limit, *filter);
+      auto query = MoreLikeThisQueryFromProto(*request);
+      if (!query.ok()) return SetError(res, query.status());
+      auto results = core_->MoreLikeThis(query->id, query->limit, query->filter);
       if (!results.ok()) return SetError(res, results.status());
       return SetMessage(res, SearchResponseToProto(*results));
     }
@@ -255,17 +254,11 @@ void HttpGateway::RegisterRoutes() {
   s.Get("/v1/suggest", [this](const httplib::Request& req, httplib::Response& res) {
     auto request = SuggestRequestFromParams(req.params);
     if (!request.ok()) return SetError(res, request.status());
-    int limit = request->limit() > 0 ? request->limit() : SearchLimits::kDefaultSuggestions;
-    auto suggestions = core_->Suggest(request->query(), limit);
+    auto query = SuggestQueryFromProto(*request);
+    if (!query.ok()) return SetError(res, query.status());
+    auto suggestions = core_->Suggest(query->prefix, query->limit);
     if (!suggestions.ok()) return SetError(res, suggestions.status());
-    v1::SuggestResponse response;
-    for (const Suggestion& sg : *suggestions) {
-      v1::Suggestion* out = response.add_suggestions();
-      out->set_text(sg.text);
-      out->set_kind(sg.kind);
-      out->set_post_id(sg.post_id);
-    }
-    SetMessage(res, response);
+    SetMessage(res, SuggestResponseToProto(*suggestions));
   });
 
   s.Get("/v1/stats", [this](const httplib::Request& req, httplib::Response& res) {

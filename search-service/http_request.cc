@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "search-service/convert.h"
 #include "search-service/index.h"
 #include "search-service/search_core.h"
 
@@ -351,13 +352,11 @@ absl::StatusOr<v1::MoreLikeThisRequest> MoreLikeThisRequestFromParams(absl::stri
   request.set_id(std::string(id));
   auto page_size = IntParam(*grouped, "page_size");
   if (!page_size.ok()) return page_size.status();
-  if (*page_size < 0 || *page_size > SearchLimits::kMaxPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size: ", *page_size, " is out of range (0 to ", SearchLimits::kMaxPageSize, ")"));
-  }
   request.set_page_size(*page_size);
   if (auto s = FillFilter(*grouped, request.mutable_filter()); !s.ok()) return s;
   if (request.filter().ByteSizeLong() == 0) request.clear_filter();
+  // The same limits as the gRPC path.
+  if (auto q = MoreLikeThisQueryFromProto(request); !q.ok()) return q.status();
   return request;
 }
 
@@ -367,17 +366,11 @@ absl::StatusOr<v1::SuggestRequest> SuggestRequestFromParams(const QueryParams& p
   if (!grouped.ok()) return grouped.status();
   v1::SuggestRequest request;
   if (const std::string* q = Single(*grouped, "q")) request.set_query(*q);
-  if (request.query().size() > static_cast<size_t>(SearchLimits::kMaxSuggestPrefixBytes)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("q: longer than ", SearchLimits::kMaxSuggestPrefixBytes, " bytes"));
-  }
   auto limit = IntParam(*grouped, "limit");
   if (!limit.ok()) return limit.status();
-  if (*limit < 0 || *limit > SearchLimits::kMaxSuggestions) {
-    return absl::InvalidArgumentError(absl::StrCat("limit: ", *limit, " is out of range (0 to ",
-                                                   SearchLimits::kMaxSuggestions, ")"));
-  }
   request.set_limit(*limit);
+  // The same limits as the gRPC path, naming the HTTP parameter.
+  if (auto q = SuggestQueryFromProto(request, "q"); !q.ok()) return q.status();
   return request;
 }
 

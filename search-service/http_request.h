@@ -42,13 +42,12 @@ using QueryParams = std::multimap<std::string, std::string>;
 absl::StatusOr<v1::SearchRequest> SearchRequestFromParams(const QueryParams& params);
 
 // GET /v1/posts/{id}:moreLikeThis. Accepts page_size and the filter
-// parameters. Checks page_size against SearchLimits the way the gRPC handler
-// does.
+// parameters. Checks page_size with MoreLikeThisQueryFromProto, as gRPC does.
 absl::StatusOr<v1::MoreLikeThisRequest> MoreLikeThisRequestFromParams(absl::string_view id,
                                                                       const QueryParams& params);
 
-// GET /v1/suggest. Accepts q (the prefix; at most kMaxSuggestPrefixBytes)
-// and limit (0 to kMaxSuggestions), checked the way the gRPC handler does.
+// GET /v1/suggest. Accepts q (the prefix) and limit, checked with
+// SuggestQueryFromProto as gRPC does (errors name "q").
 absl::StatusOr<v1::SuggestRequest> SuggestRequestFromParams(const QueryParams& params);
 
 // For routes that take no parameters (GET /v1/stats, GET /v1/posts/{id}):
