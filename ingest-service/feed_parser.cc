@@ -61,16 +61,6 @@ void ForChildren(const xmlNode* n, Fn&& fn) {
   }
 }
 
-void AddUnique(std::vector<std::string>& list, const std::string& raw) {
-  std::string value = common::ToNfc(common::CollapseWhitespace(raw));
-  if (value.empty()) return;
-  std::string key = common::FoldCase(value);
-  for (const std::string& v : list) {
-    if (common::FoldCase(v) == key) return;
-  }
-  list.push_back(value);
-}
-
 std::vector<std::string> Paragraphs(const std::string& html_or_text, bool* excerpt) {
   return HtmlFragmentToParagraphs(html_or_text, excerpt);
 }
@@ -118,9 +108,9 @@ bool ParseRssItem(const xmlNode* item, bool wxr, const std::map<std::string, std
       if (name == "category") {
         std::string domain = Attr(c, "domain");
         if (domain == "post_tag") {
-          AddUnique(post->tags, Text(c));
+          AddUniqueLabel(post->tags, Text(c));
         } else if (domain.empty() || domain == "category") {
-          AddUnique(post->categories, Text(c));
+          AddUniqueLabel(post->categories, Text(c));
         }
       }
     }
@@ -163,7 +153,7 @@ void ParseAtomEntry(const xmlNode* entry, ParsedPost* post) {
     }
     if (name == "category") {
       std::string label = Attr(c, "label");
-      AddUnique(post->categories, label.empty() ? Attr(c, "term") : label);
+      AddUniqueLabel(post->categories, label.empty() ? Attr(c, "term") : label);
     }
     if (name == "content") content = Text(c);
     if (name == "summary") summary = Text(c);

@@ -246,15 +246,6 @@ std::string Text(const xmlNode* n) {
   return out;
 }
 
-void AddUnique(std::vector<std::string>& list, const std::string& value) {
-  if (value.empty()) return;
-  std::string key = common::FoldCase(value);
-  for (const std::string& v : list) {
-    if (common::FoldCase(v) == key) return;
-  }
-  list.push_back(value);
-}
-
 // Keeps content paragraphs; drops widget lines; notes "Continue reading".
 std::vector<std::string> CleanParagraphs(std::vector<std::string> paragraphs, bool* excerpt) {
   std::vector<std::string> out;
@@ -331,9 +322,9 @@ void FindTerms(xmlNode* scope, ParsedPost& post) {
     }
     std::string text = Text(a);
     if (category || in_cats) {
-      AddUnique(post.categories, text);
+      AddUniqueLabel(post.categories, text);
     } else if (tag || in_tags) {
-      AddUnique(post.tags, text);
+      AddUniqueLabel(post.tags, text);
     }
   }
 }
@@ -521,9 +512,9 @@ absl::StatusOr<ParsedItem> ParseHtmlPage(absl::string_view html, const HtmlLimit
        })) {
     LineInfo info = ClassifyLine(Text(h));
     if (info.kind == LineKind::kArchiveTag) {
-      for (const auto& l : info.labels) AddUnique(page_tags, l);
+      for (const auto& l : info.labels) AddUniqueLabel(page_tags, l);
     } else if (info.kind == LineKind::kArchiveCategory) {
-      for (const auto& l : info.labels) AddUnique(page_categories, l);
+      for (const auto& l : info.labels) AddUniqueLabel(page_categories, l);
     }
   }
 
@@ -570,7 +561,7 @@ absl::StatusOr<ParsedItem> ParseHtmlPage(absl::string_view html, const HtmlLimit
       post.author = FindAuthor(root);
     std::string keywords = MetaContent(root, {"keywords"});
     for (absl::string_view t : absl::StrSplit(keywords, ',', absl::SkipWhitespace())) {
-      AddUnique(post.tags, common::CollapseWhitespace(t));
+      AddUniqueLabel(post.tags, common::CollapseWhitespace(t));
     }
     xmlNode* body = BestContentNode(root);
     if (body != nullptr) {
@@ -599,8 +590,8 @@ absl::StatusOr<ParsedItem> ParseHtmlPage(absl::string_view html, const HtmlLimit
   }
   for (ParsedPost& p : item.posts) {
     p.title = common::ToNfc(common::CollapseWhitespace(p.title));
-    for (const auto& t : page_tags) AddUnique(p.tags, t);
-    for (const auto& c : page_categories) AddUnique(p.categories, c);
+    for (const auto& t : page_tags) AddUniqueLabel(p.tags, t);
+    for (const auto& c : page_categories) AddUniqueLabel(p.categories, c);
   }
   return item;
 }

@@ -12,15 +12,6 @@
 namespace scr::ingest {
 namespace {
 
-void AddUnique(std::vector<std::string>& list, const std::string& value) {
-  if (value.empty()) return;
-  std::string key = common::FoldCase(value);
-  for (const std::string& v : list) {
-    if (common::FoldCase(v) == key) return;
-  }
-  list.push_back(value);
-}
-
 // Splits the text into blocks: paragraphs separated by blank lines, or lines
 // when the text has no blank lines at all. Each block is a list of lines.
 std::vector<std::vector<std::string>> SplitBlocks(absl::string_view text) {
@@ -70,8 +61,8 @@ class TextPageBuilder {
     for (ParsedPost& p : posts_) {
       if (p.paragraphs.empty()) continue;
       if (p.title.empty()) p.title = DeriveTitle(p.paragraphs.front());
-      for (const std::string& t : page_tags_) AddUnique(p.tags, t);
-      for (const std::string& c : page_categories_) AddUnique(p.categories, c);
+      for (const std::string& t : page_tags_) AddUniqueLabel(p.tags, t);
+      for (const std::string& c : page_categories_) AddUniqueLabel(p.categories, c);
       item.posts.push_back(std::move(p));
     }
     return item;
@@ -82,10 +73,10 @@ class TextPageBuilder {
     bool has_body = current_ && !current_->paragraphs.empty();
     switch (info.kind) {
       case LineKind::kArchiveTag:
-        for (const auto& l : info.labels) AddUnique(page_tags_, l);
+        for (const auto& l : info.labels) AddUniqueLabel(page_tags_, l);
         return;
       case LineKind::kArchiveCategory:
-        for (const auto& l : info.labels) AddUnique(page_categories_, l);
+        for (const auto& l : info.labels) AddUniqueLabel(page_categories_, l);
         return;
       case LineKind::kNoise:
         if (has_body) in_footer_ = true;
@@ -102,14 +93,14 @@ class TextPageBuilder {
         return;
       case LineKind::kTags:
         if (ParsedPost* p = FooterTarget()) {
-          for (const auto& l : info.labels) AddUnique(p->tags, l);
+          for (const auto& l : info.labels) AddUniqueLabel(p->tags, l);
           if (has_body) in_footer_ = true;
         }
         return;
       case LineKind::kCategories:
         if (current_) {
-          for (const auto& l : info.labels) AddUnique(current_->categories, l);
-          for (const auto& l : info.tags) AddUnique(current_->tags, l);
+          for (const auto& l : info.labels) AddUniqueLabel(current_->categories, l);
+          for (const auto& l : info.tags) AddUniqueLabel(current_->tags, l);
           current_->comment_count = std::max(current_->comment_count, info.count);
           // A category line after the body closes the post; tag and comment
           // lines right after it still belong to that post.

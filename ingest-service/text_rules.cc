@@ -261,6 +261,16 @@ LineInfo ClassifyLine(absl::string_view line) {
   return info;
 }
 
+void AddUniqueLabel(std::vector<std::string>& list, absl::string_view label) {
+  std::string value = common::ToNfc(common::CollapseWhitespace(label));
+  if (value.empty()) return;
+  std::string key = common::FoldCase(value);
+  for (const std::string& v : list) {
+    if (common::FoldCase(v) == key) return;
+  }
+  list.push_back(std::move(value));
+}
+
 bool LooksLikeTitle(absl::string_view block) {
   if (block.empty() || block.size() > 200) return false;
   if (block.find('\n') != absl::string_view::npos) return false;

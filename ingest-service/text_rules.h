@@ -44,6 +44,11 @@ LineInfo ClassifyLine(absl::string_view line);
 // full stop, comma or colon.
 bool LooksLikeTitle(absl::string_view block);
 
+// Appends a label (a category or tag) unless the list already holds it,
+// compared case-insensitively; white space is collapsed and the text put in
+// NFC first. Empty labels are ignored.
+void AddUniqueLabel(std::vector<std::string>& list, absl::string_view label);
+
 // Parses dates as blogs print them ("April 5, 2010", "5 April 2010",
 // "2010-04-05", RFC 3339 and RFC 822 forms). Times without a zone are UTC.
 std::optional<absl::Time> ParseLooseDate(absl::string_view text);
