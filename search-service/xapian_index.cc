@@ -576,6 +576,35 @@ struct XapianIndex::Impl {
     generation.fetch_add(1);
   }
 
+  // Distinct unprefixed terms (words and stems), not boolean filter terms.
+  // Counting walks the whole term list, so a count is reused for up to a
+  // minute (GetStats is called on every page load of the web page).
+  int64_t TermCount(Xapian::Database& db) {
+    absl::Time now = absl::Now();
+    {
+      absl::MutexLock lock(&term_count_mu);
+      if (term_count_at.has_value() &&
+          (term_count_revision == db.get_revision() || now - *term_count_at < absl::Minutes(1))) {
+        return term_count;
+      }
+    }
+    int64_t terms = 0;
+    for (Xapian::TermIterator t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+      const std::string& term = *t;
+      if (!term.empty() && !absl::ascii_isupper(static_cast<unsigned char>(term[0]))) ++terms;
+    }
+    absl::MutexLock lock(&term_count_mu);
+    term_count = terms;
+    term_count_revision = db.get_revision();
+    term_count_at = now;
+    return terms;
+  }
+
+  absl::Mutex term_count_mu;
+  int64_t term_count ABSL_GUARDED_BY(term_count_mu) = 0;
+  Xapian::rev term_count_revision ABSL_GUARDED_BY(term_count_mu) = 0;
+  std::optional<absl::Time> term_count_at ABSL_GUARDED_BY(term_count_mu);
+
   // ---- Group commit -------------------------------------------------------
   // Writers queue a PendingWrite and block; one thread applies everything
   // queued, commits once and answers them all. While it commits, new writes
@@ -1204,13 +1233,7 @@ absl::StatusOr<IndexStats> XapianIndex::Stats() {
     if (absl::SimpleAtoi(db.get_metadata("last_commit"), &micros) && micros > 0) {
       s.last_commit = absl::FromUnixMicros(micros);
     }
-    // Distinct unprefixed terms (words and stems), not boolean filter terms.
-    int64_t terms = 0;
-    for (Xapian::TermIterator t = db.allterms_begin(); t != db.allterms_end(); ++t) {
-      const std::string& term = *t;
-      if (!term.empty() && !absl::ascii_isupper(static_cast<unsigned char>(term[0]))) ++terms;
-    }
-    s.term_count = terms;
+    s.term_count = impl_->TermCount(db);
     return s;
   });
   if (!stats.ok()) return stats;
