@@ -26,6 +26,9 @@ ABSL_FLAG(std::string, cors_origins, "",
           "origins allowed to call the HTTP API from a browser: comma list of "
           "scheme://host[:port], or *; empty: none");
 ABSL_FLAG(int, http_threads, 32, "HTTP gateway worker threads (each holds one connection)");
+ABSL_FLAG(int, index_shards, 2,
+          "shards of a new index, each with its own writer thread (1..64; about one per core "
+          "for indexing); an existing index keeps its count");
 ABSL_FLAG(std::string, lexicon, "",
           "entity lexicon TSV for synonyms (docs/LEXICON.md); default: the built-in "
           "lexicon/entities.tsv");
@@ -53,11 +56,18 @@ int main(int argc, char** argv) {
     SCR_LOG(ERROR) << "--lexicon: " << lexicon.status().message();
     return 2;
   }
-  auto index = scr::search::XapianIndex::Open(data_dir + "/index", lexicon->get());
+  const int shards = absl::GetFlag(FLAGS_index_shards);
+  if (shards < 1 || shards > scr::search::XapianIndex::kMaxShards) {
+    SCR_LOG(ERROR) << "--index_shards: " << shards << " is out of range 1.."
+                   << scr::search::XapianIndex::kMaxShards;
+    return 2;
+  }
+  auto index = scr::search::XapianIndex::Open(data_dir + "/index", lexicon->get(), shards);
   if (!index.ok()) {
     SCR_LOG(ERROR) << index.status().message();
     return 1;
   }
+  SCR_LOG(INFO) << "index " << data_dir << "/index: " << (*index)->shard_count() << " shard(s)";
   scr::search::SearchCore core(index->get());
   scr::search::SearchServiceHandler search_handler(&core);
   scr::search::IndexServiceHandler index_handler(&core);

@@ -1,11 +1,17 @@
 #include "search-service/xapian_index.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <xapian.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -271,100 +277,225 @@ auto Guard(absl::string_view what, Fn&& fn) -> decltype(fn()) {
   }
 }
 
-}  // namespace
-
-struct XapianIndex::Impl {
-  std::string path;
-  // Xapian::Stem is not thread-safe, and copies share one implementation:
-  // every thread gets its own (readers), and the writer's TermGenerator has
-  // a separate one made in Open.
-  static const Xapian::Stem& stemmer() {
-    thread_local const Xapian::Stem stem("english");
-    return stem;
+// Stable shard of a post id: FNV-1a, so the same id lands in the same shard
+// on every machine and every run.
+size_t ShardOf(absl::string_view id, size_t shards) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : id) {
+    h ^= c;
+    h *= 1099511628211ULL;
   }
-  const common::Lexicon* lexicon = nullptr;
+  return static_cast<size_t>(h % shards);
+}
 
-  absl::Mutex write_mu;
-  std::unique_ptr<Xapian::WritableDatabase> writer ABSL_GUARDED_BY(write_mu);
-  Xapian::TermGenerator indexer ABSL_GUARDED_BY(write_mu);
+// A batch of writes for one shard. The pointers are owned by the caller of
+// Upsert or Delete, which blocks until `done`.
+struct PendingWrite {
+  std::vector<const v1::Post*> posts;
+  std::vector<const Deletion*> deletions;
+  bool is_delete = false;
+  absl::StatusOr<std::vector<WriteOutcome>> result;
+  bool done = false;
+};
 
-  // Readers are pooled: each is used by one thread at a time and reopened
-  // when the writer's generation moved on since it was last refreshed.
-  absl::Mutex pool_mu;
-  std::vector<std::pair<std::unique_ptr<Xapian::Database>, uint64_t>> free_readers
-      ABSL_GUARDED_BY(pool_mu);
-  std::atomic<uint64_t> generation{1};
+// One Xapian database of the index, with its own writer thread.
+//
+// Writes use group commit: callers queue a PendingWrite and block; the
+// shard's thread applies everything queued, commits once and answers them
+// all. While it commits, new writes queue up and share the next commit, so
+// commits batch under load without adding latency when idle.
+//
+// Thread safety: Enqueue, Wait, Health, last_commit and revision may be
+// called from any thread; everything else runs on the shard's writer thread
+// (or in Open, before it starts).
+class Shard {
+ public:
+  // `others` are the paths of the index's other shards, read (committed
+  // state) to find near-duplicates across shards. `generation` (not owned)
+  // is bumped after every commit. `lexicon` (not owned) is written as
+  // synonyms when `keeps_synonyms`.
+  Shard(std::string path, std::vector<std::string> others, std::atomic<uint64_t>* generation,
+        const common::Lexicon* lexicon, bool keeps_synonyms)
+      : path_(std::move(path)),
+        others_paths_(std::move(others)),
+        generation_(generation),
+        lexicon_(lexicon),
+        keeps_synonyms_(keeps_synonyms) {}
 
-  // A reader checked out of the pool; returns itself on destruction. It is
-  // opened or brought up to date by Prepare, inside the retry loop, because
-  // opening and reopening can themselves meet a concurrent commit.
-  class Reader {
-   public:
-    Reader(Impl* impl, std::unique_ptr<Xapian::Database> db, uint64_t gen)
-        : impl_(impl), db_(std::move(db)), gen_(gen) {}
-    ~Reader() {
-      if (db_) {
-        absl::MutexLock lock(&impl_->pool_mu);
-        impl_->free_readers.emplace_back(std::move(db_), gen_);
+  ~Shard() {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      stopping_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+    absl::MutexLock lock(&write_mu_);
+    if (writer_) {
+      try {
+        writer_->close();
+      } catch (const Xapian::Error& e) {
+        SCR_LOG(ERROR) << "closing index shard " << path_ << ": " << e.get_description();
       }
     }
-    Reader(Reader&&) = default;
-    Xapian::Database& db() { return *db_; }
-
-    // Opens the database, or reopens it when a commit happened since (or
-    // always, with `force`). Throws Xapian errors.
-    void Prepare(bool force) {
-      uint64_t current = impl_->generation.load();
-      if (!db_) {
-        db_ = std::make_unique<Xapian::Database>(impl_->path);
-      } else if (force || gen_ != current) {
-        db_->reopen();
-      }
-      gen_ = current;
-    }
-
-   private:
-    Impl* impl_;
-    std::unique_ptr<Xapian::Database> db_;
-    uint64_t gen_;
-  };
-
-  Reader AcquireReader() {
-    absl::MutexLock lock(&pool_mu);
-    if (free_readers.empty()) return Reader(this, nullptr, 0);
-    auto [db, gen] = std::move(free_readers.back());
-    free_readers.pop_back();
-    return Reader(this, std::move(db), gen);
   }
 
-  // Runs a read, retrying with a reopened database when a commit discarded
-  // the revision being read (DatabaseModifiedError).
-  template <typename Fn>
-  auto WithReader(absl::string_view what, Fn&& fn)
-      -> decltype(fn(std::declval<Xapian::Database&>())) {
-    return Guard(what, [&]() -> decltype(fn(std::declval<Xapian::Database&>())) {
-      Reader reader = AcquireReader();
-      for (int attempt = 0;; ++attempt) {
-        try {
-          reader.Prepare(/*force=*/attempt > 0);
-          return fn(reader.db());
-        } catch (const Xapian::DatabaseModifiedError&) {
-          if (attempt >= 5) throw;
+  const std::string& path() const { return path_; }
+
+  // Opens (or creates) the database and starts the writer thread. Throws
+  // Xapian errors.
+  void Open() {
+    {
+      absl::MutexLock lock(&write_mu_);
+      OpenWriter();
+      indexer_.set_stemmer(Xapian::Stem("english"));
+      indexer_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+      indexer_.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+      int64_t micros = 0;
+      if (absl::SimpleAtoi(writer_->get_metadata("last_commit"), &micros)) last_commit_ = micros;
+      revision_ = writer_->get_revision();
+      if (keeps_synonyms_) SyncSynonyms();
+      // Check a reader can open what the writer created.
+      Xapian::Database probe(path_);
+    }
+    thread_ = std::thread([this] { WriterLoop(); });
+  }
+
+  // Queues a write; false when the shard is shutting down.
+  bool Enqueue(PendingWrite* w) {
+    absl::MutexLock lock(&queue_mu_);
+    if (stopping_) return false;
+    queue_.push_back(w);
+    return true;
+  }
+
+  // Blocks until the writer thread has answered `w`.
+  void Wait(PendingWrite* w) {
+    absl::MutexLock lock(&queue_mu_);
+    queue_mu_.Await(absl::Condition(&w->done));
+  }
+
+  absl::Status Health() {
+    absl::MutexLock lock(&queue_mu_);
+    return write_health_;
+  }
+
+  // Microseconds since the epoch of the last commit (0 when none), and the
+  // database revision after it.
+  int64_t last_commit() const { return last_commit_.load(); }
+  uint64_t revision() const { return revision_.load(); }
+
+ private:
+  // Most documents applied in one commit.
+  static constexpr size_t kMaxGroupDocuments = 2000;
+
+  void WriterLoop() {
+    while (true) {
+      std::vector<PendingWrite*> group;
+      bool unhealthy = false;
+      {
+        absl::MutexLock lock(&queue_mu_);
+        auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(queue_mu_) {
+          return stopping_ || !queue_.empty();
+        };
+        queue_mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
+        if (queue_.empty() && stopping_) return;
+        size_t docs = 0;
+        while (!queue_.empty() && (group.empty() || docs < kMaxGroupDocuments)) {
+          PendingWrite* w = queue_.front();
+          queue_.pop_front();
+          docs += w->is_delete ? w->deletions.size() : w->posts.size();
+          group.push_back(w);
         }
+        unhealthy = !write_health_.ok();
       }
-    });
+      if (group.empty()) {
+        if (unhealthy) Probe();
+        continue;
+      }
+      ApplyGroup(group);
+      absl::MutexLock lock(&queue_mu_);
+      for (PendingWrite* w : group) w->done = true;
+    }
   }
 
-  Xapian::Document BuildDocument(const v1::Post& post) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+  void SetHealth(absl::Status s) {
+    absl::MutexLock lock(&queue_mu_);
+    if (s.ok() && !write_health_.ok())
+      SCR_LOG(INFO) << "index shard " << path_ << " writable again";
+    if (!s.ok() && write_health_.ok())
+      SCR_LOG(ERROR) << "index shard " << path_ << " not writable: " << s;
+    write_health_ = std::move(s);
+  }
+
+  void ApplyGroup(const std::vector<PendingWrite*>& group) {
+    absl::MutexLock lock(&write_mu_);
+    absl::Status s = Guard("write", [&]() -> absl::Status {
+      if (!writer_) OpenWriter();
+      others_stale_ = true;
+      std::map<std::string, int64_t> versions;
+      for (PendingWrite* w : group) {
+        w->result =
+            w->is_delete ? ApplyDeletes(w->deletions, versions) : ApplyUpserts(w->posts, versions);
+      }
+      Commit();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) {
+      // Nothing of the group is acknowledged; uncommitted changes are dropped
+      // with the writer, and callers retry.
+      for (PendingWrite* w : group) w->result = s;
+      ResetWriter();
+    }
+    SetHealth(s);
+  }
+
+  // Checks that a commit goes through again (after a full disk, say).
+  void Probe() {
+    absl::MutexLock lock(&write_mu_);
+    absl::Status s = Guard("write probe", [&]() -> absl::Status {
+      if (!writer_) OpenWriter();
+      writer_->set_metadata("probe", absl::StrCat(absl::ToUnixMicros(absl::Now())));
+      Commit();
+      return absl::OkStatus();
+    });
+    if (!s.ok()) ResetWriter();
+    SetHealth(s);
+  }
+
+  void OpenWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    writer_ = std::make_unique<Xapian::WritableDatabase>(
+        path_, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    indexer_.set_database(*writer_);
+  }
+
+  void ResetWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    if (!writer_) return;
+    try {
+      writer_->close();
+    } catch (const Xapian::Error& e) {
+      SCR_LOG(WARNING) << "closing the failed writer of " << path_ << ": " << e.get_description();
+    }
+    writer_.reset();
+  }
+
+  void Commit() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    int64_t now = absl::ToUnixMicros(absl::Now());
+    writer_->set_metadata("last_commit", absl::StrCat(now));
+    writer_->commit();
+    last_commit_ = now;
+    revision_ = writer_->get_revision();
+    generation_->fetch_add(1);
+  }
+
+  Xapian::Document BuildDocument(const v1::Post& post) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     Xapian::Document doc;
-    indexer.set_document(doc);
+    indexer_.set_document(doc);
     std::string title = common::FoldTypography(post.title());
     std::string body = common::FoldTypography(post.body());
-    indexer.index_text(title, 1, "S");
-    indexer.increase_termpos();
-    indexer.index_text(title, kTitleWeight);
-    indexer.increase_termpos();
-    indexer.index_text(body);
+    indexer_.index_text(title, 1, "S");
+    indexer_.increase_termpos();
+    indexer_.index_text(title, kTitleWeight);
+    indexer_.increase_termpos();
+    indexer_.index_text(body);
 
     doc.add_boolean_term(IdTerm(post.id()));
     std::vector<std::string> categories, tags, entities;
@@ -411,74 +542,269 @@ struct XapianIndex::Impl {
 
   // The stored post with this id, if any (uncommitted changes included).
   std::optional<v1::Post> StoredPost(const std::string& id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     std::string term = IdTerm(id);
-    Xapian::PostingIterator p = writer->postlist_begin(term);
-    if (p == writer->postlist_end(term)) return std::nullopt;
+    Xapian::PostingIterator p = writer_->postlist_begin(term);
+    if (p == writer_->postlist_end(term)) return std::nullopt;
     v1::Post post;
-    if (!post.ParseFromString(writer->get_document(*p).get_data())) return std::nullopt;
+    if (!post.ParseFromString(writer_->get_document(*p).get_data())) return std::nullopt;
     return post;
   }
 
-  // The cluster of the nearest stored near-duplicate, or the post's own id.
-  std::string ClusterFor(const v1::Post& post) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+  // The cluster of the nearest stored near-duplicate in any shard (this
+  // shard's uncommitted changes included; the others' as of their last
+  // commit), or the post's own id.
+  std::string ClusterFor(const v1::Post& post) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     if (post.body().size() < kMinNearDuplicateBodyBytes) return post.id();
     std::vector<Xapian::Query> bands;
     for (int b = 0; b < kSimHashBands; ++b) bands.emplace_back(BandTerm(post.simhash(), b));
-    Xapian::Enquire enquire(*writer);
-    enquire.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT,
-                                    Xapian::Query(Xapian::Query::OP_OR, bands.begin(), bands.end()),
-                                    Xapian::Query(IdTerm(post.id()))));
-    enquire.set_weighting_scheme(Xapian::BoolWeight());
-    Xapian::MSet candidates = enquire.get_mset(0, 50);
+    Xapian::Query query(Xapian::Query::OP_AND_NOT,
+                        Xapian::Query(Xapian::Query::OP_OR, bands.begin(), bands.end()),
+                        Xapian::Query(IdTerm(post.id())));
     int best = kNearDuplicateBits + 1;
     std::string cluster = post.id();
-    for (Xapian::MSetIterator it = candidates.begin(); it != candidates.end(); ++it) {
-      Xapian::Document doc = it.get_document();
-      int d = common::HammingDistance(post.simhash(), DecodeSimHash(doc.get_value(kSlotSimHash)));
-      if (d < best) {
-        best = d;
-        cluster = doc.get_value(kSlotCluster);
+    auto consider = [&](const Xapian::MSet& candidates) {
+      for (Xapian::MSetIterator it = candidates.begin(); it != candidates.end(); ++it) {
+        Xapian::Document doc = it.get_document();
+        int d = common::HammingDistance(post.simhash(), DecodeSimHash(doc.get_value(kSlotSimHash)));
+        if (d < best) {
+          best = d;
+          cluster = doc.get_value(kSlotCluster);
+        }
+      }
+    };
+    consider(Candidates(*writer_, query));
+    if (others_paths_.empty()) return cluster;
+    // Another shard's trouble must not fail this shard's writes: after a
+    // few attempts the post keeps the cluster found so far.
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      try {
+        if (!others_) {
+          others_ = std::make_unique<Xapian::Database>();
+          for (const std::string& p : others_paths_) others_->add_database(Xapian::Database(p));
+          others_stale_ = false;
+        } else if (others_stale_ || attempt > 0) {
+          others_->reopen();
+          others_stale_ = false;
+        }
+        consider(Candidates(*others_, query));
+        return cluster;
+      } catch (const Xapian::DatabaseModifiedError&) {
+        // A commit replaced the revision being read; reopen and retry.
+      } catch (const Xapian::Error& e) {
+        SCR_LOG(WARNING) << "near-duplicate lookup in other shards failed: " << e.get_description();
+        others_.reset();
+        return cluster;
       }
     }
     return cluster;
   }
 
+  static Xapian::MSet Candidates(const Xapian::Database& db, const Xapian::Query& query) {
+    Xapian::Enquire enquire(db);
+    enquire.set_query(query);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    return enquire.get_mset(0, 50);
+  }
+
   // Returns the newest version recorded for `id`, or 0.
-  int64_t StoredVersion(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+  int64_t StoredVersion(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     int64_t v = 0;
-    std::string s = writer->get_metadata(VersionKey(id));
+    std::string s = writer_->get_metadata(VersionKey(id));
     if (!s.empty() && !absl::SimpleAtoi(s, &v)) v = 0;
     return v;
   }
 
   // Writes the lexicon's variants as synonyms of their XEW entity terms when
   // the lexicon differs from the one recorded in the database.
-  void SyncSynonyms() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
+  void SyncSynonyms() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     std::string fingerprint;
-    for (const common::LexiconEntry& e : lexicon->entries()) {
+    for (const common::LexiconEntry& e : lexicon_->entries()) {
       absl::StrAppend(&fingerprint, e.id, "\t");
       for (const auto& v : e.variants) absl::StrAppend(&fingerprint, v.text, "|");
       absl::StrAppend(&fingerprint, "\n");
     }
     std::string hash =
         absl::StrCat(absl::Hex(std::hash<std::string>()(fingerprint)), ":", fingerprint.size());
-    if (writer->get_metadata("lexicon") == hash) return;
+    if (writer_->get_metadata("lexicon") == hash) return;
     std::vector<std::string> old_keys;
-    for (auto k = writer->synonym_keys_begin(); k != writer->synonym_keys_end(); ++k) {
+    for (auto k = writer_->synonym_keys_begin(); k != writer_->synonym_keys_end(); ++k) {
       old_keys.push_back(*k);
     }
-    for (const std::string& k : old_keys) writer->clear_synonyms(k);
-    for (const common::LexiconEntry& e : lexicon->entries()) {
+    for (const std::string& k : old_keys) writer_->clear_synonyms(k);
+    for (const common::LexiconEntry& e : lexicon_->entries()) {
       std::string target = "XEW" + BooleanValue(e.id);
       for (const common::LexiconVariant& v : e.variants) {
-        for (const std::string& key : SynonymKeys(v)) writer->add_synonym(key, target);
+        for (const std::string& key : SynonymKeys(v)) writer_->add_synonym(key, target);
       }
     }
-    writer->set_metadata("lexicon", hash);
+    writer_->set_metadata("lexicon", hash);
     Commit();
-    SCR_LOG(INFO) << "synonyms rebuilt from a lexicon of " << lexicon->entries().size()
+    SCR_LOG(INFO) << "synonyms rebuilt from a lexicon of " << lexicon_->entries().size()
                   << " entities";
+  }
+
+  // Upserts into the pending changes; `versions` carries versions written
+  // earlier in the same group.
+  std::vector<WriteOutcome> ApplyUpserts(const std::vector<const v1::Post*>& posts,
+                                         std::map<std::string, int64_t>& versions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    std::vector<WriteOutcome> outcomes;
+    outcomes.reserve(posts.size());
+    for (const v1::Post* p : posts) {
+      const v1::Post& post = *p;
+      auto seen = versions.find(post.id());
+      int64_t stored = seen != versions.end() ? seen->second : StoredVersion(post.id());
+      if (stored >= post.version()) {
+        outcomes.push_back(WriteOutcome::kStale);
+        continue;
+      }
+      std::optional<v1::Post> existing = StoredPost(post.id());
+      v1::Post merged = existing ? common::MergePosts(*existing, post) : post;
+      merged.set_cluster_key(existing && !existing->cluster_key().empty() ? existing->cluster_key()
+                                                                          : ClusterFor(merged));
+      writer_->replace_document(IdTerm(post.id()), BuildDocument(merged));
+      writer_->set_metadata(VersionKey(post.id()), absl::StrCat(post.version()));
+      versions[post.id()] = post.version();
+      outcomes.push_back(existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated);
+    }
+    return outcomes;
+  }
+
+  std::vector<WriteOutcome> ApplyDeletes(const std::vector<const Deletion*>& deletions,
+                                         std::map<std::string, int64_t>& versions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    std::vector<WriteOutcome> outcomes;
+    for (const Deletion* del : deletions) {
+      const Deletion& d = *del;
+      auto seen = versions.find(d.id);
+      int64_t stored = seen != versions.end() ? seen->second : StoredVersion(d.id);
+      if (stored >= d.version && d.version > 0) {
+        outcomes.push_back(WriteOutcome::kStale);
+        continue;
+      }
+      std::string id_term = IdTerm(d.id);
+      bool exists = writer_->term_exists(id_term);
+      if (exists) writer_->delete_document(id_term);
+      int64_t version = std::max(d.version, stored + 1);
+      writer_->set_metadata(VersionKey(d.id), absl::StrCat(version));
+      versions[d.id] = version;
+      outcomes.push_back(exists ? WriteOutcome::kDeleted : WriteOutcome::kNotFound);
+    }
+    return outcomes;
+  }
+
+  const std::string path_;
+  const std::vector<std::string> others_paths_;
+  std::atomic<uint64_t>* const generation_;
+  const common::Lexicon* const lexicon_;
+  const bool keeps_synonyms_;
+
+  absl::Mutex write_mu_;
+  std::unique_ptr<Xapian::WritableDatabase> writer_ ABSL_GUARDED_BY(write_mu_);
+  // Has its own Xapian::Stem: stemmers are not thread-safe.
+  Xapian::TermGenerator indexer_ ABSL_GUARDED_BY(write_mu_);
+  // The other shards, reopened lazily once per group.
+  std::unique_ptr<Xapian::Database> others_ ABSL_GUARDED_BY(write_mu_);
+  bool others_stale_ ABSL_GUARDED_BY(write_mu_) = true;
+  std::atomic<int64_t> last_commit_{0};
+  std::atomic<uint64_t> revision_{0};
+
+  absl::Mutex queue_mu_;
+  std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  absl::Status write_health_ ABSL_GUARDED_BY(queue_mu_);
+  std::thread thread_;
+};
+}  // namespace
+
+struct XapianIndex::Impl {
+  std::string path;
+  // Xapian::Stem is not thread-safe, and copies share one implementation:
+  // every reading thread gets its own; each shard's TermGenerator has a
+  // separate one.
+  static const Xapian::Stem& stemmer() {
+    thread_local const Xapian::Stem stem("english");
+    return stem;
+  }
+  const common::Lexicon* lexicon = nullptr;
+
+  // The databases readers open together, one per shard.
+  std::vector<std::string> shard_paths;
+  std::vector<std::unique_ptr<Shard>> shards;
+
+  // Readers are pooled: each is used by one thread at a time and reopened
+  // when a shard committed since it was last refreshed.
+  absl::Mutex pool_mu;
+  std::vector<std::pair<std::unique_ptr<Xapian::Database>, uint64_t>> free_readers
+      ABSL_GUARDED_BY(pool_mu);
+  std::atomic<uint64_t> generation{1};
+
+  // A database over every shard. Throws Xapian errors.
+  std::unique_ptr<Xapian::Database> OpenAll() const {
+    auto db = std::make_unique<Xapian::Database>();
+    for (const std::string& p : shard_paths) db->add_database(Xapian::Database(p));
+    return db;
+  }
+
+  // A reader checked out of the pool; returns itself on destruction. It is
+  // opened or brought up to date by Prepare, inside the retry loop, because
+  // opening and reopening can themselves meet a concurrent commit.
+  class Reader {
+   public:
+    Reader(Impl* impl, std::unique_ptr<Xapian::Database> db, uint64_t gen)
+        : impl_(impl), db_(std::move(db)), gen_(gen) {}
+    ~Reader() {
+      if (db_) {
+        absl::MutexLock lock(&impl_->pool_mu);
+        impl_->free_readers.emplace_back(std::move(db_), gen_);
+      }
+    }
+    Reader(Reader&&) = default;
+    Xapian::Database& db() { return *db_; }
+
+    // Opens the database, or reopens it when a commit happened since (or
+    // always, with `force`). Throws Xapian errors.
+    void Prepare(bool force) {
+      uint64_t current = impl_->generation.load();
+      if (!db_) {
+        db_ = impl_->OpenAll();
+      } else if (force || gen_ != current) {
+        db_->reopen();
+      }
+      gen_ = current;
+    }
+
+   private:
+    Impl* impl_;
+    std::unique_ptr<Xapian::Database> db_;
+    uint64_t gen_;
+  };
+
+  Reader AcquireReader() {
+    absl::MutexLock lock(&pool_mu);
+    if (free_readers.empty()) return Reader(this, nullptr, 0);
+    auto [db, gen] = std::move(free_readers.back());
+    free_readers.pop_back();
+    return Reader(this, std::move(db), gen);
+  }
+
+  // Runs a read, retrying with a reopened database when a commit discarded
+  // the revision being read (DatabaseModifiedError).
+  template <typename Fn>
+  auto WithReader(absl::string_view what, Fn&& fn)
+      -> decltype(fn(std::declval<Xapian::Database&>())) {
+    return Guard(what, [&]() -> decltype(fn(std::declval<Xapian::Database&>())) {
+      Reader reader = AcquireReader();
+      for (int attempt = 0;; ++attempt) {
+        try {
+          reader.Prepare(/*force=*/attempt > 0);
+          return fn(reader.db());
+        } catch (const Xapian::DatabaseModifiedError&) {
+          if (attempt >= 5) throw;
+        }
+      }
+    });
   }
 
   // Terms to highlight for lexicon entities the query names: the words of
@@ -570,21 +896,15 @@ struct XapianIndex::Impl {
     return changed ? absl::StrJoin(b, " ") : "";
   }
 
-  void Commit() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
-    writer->set_metadata("last_commit", absl::StrCat(absl::ToUnixMicros(absl::Now())));
-    writer->commit();
-    generation.fetch_add(1);
-  }
-
   // Distinct unprefixed terms (words and stems), not boolean filter terms.
   // Counting walks the whole term list, so a count is reused for up to a
   // minute (GetStats is called on every page load of the web page).
-  int64_t TermCount(Xapian::Database& db) {
+  int64_t TermCount(Xapian::Database& db, int64_t revision) {
     absl::Time now = absl::Now();
     {
       absl::MutexLock lock(&term_count_mu);
       if (term_count_at.has_value() &&
-          (term_count_revision == db.get_revision() || now - *term_count_at < absl::Minutes(1))) {
+          (term_count_revision == revision || now - *term_count_at < absl::Minutes(1))) {
         return term_count;
       }
     }
@@ -595,194 +915,15 @@ struct XapianIndex::Impl {
     }
     absl::MutexLock lock(&term_count_mu);
     term_count = terms;
-    term_count_revision = db.get_revision();
+    term_count_revision = revision;
     term_count_at = now;
     return terms;
   }
 
   absl::Mutex term_count_mu;
   int64_t term_count ABSL_GUARDED_BY(term_count_mu) = 0;
-  Xapian::rev term_count_revision ABSL_GUARDED_BY(term_count_mu) = 0;
+  int64_t term_count_revision ABSL_GUARDED_BY(term_count_mu) = 0;
   std::optional<absl::Time> term_count_at ABSL_GUARDED_BY(term_count_mu);
-
-  // ---- Group commit -------------------------------------------------------
-  // Writers queue a PendingWrite and block; one thread applies everything
-  // queued, commits once and answers them all. While it commits, new writes
-  // queue up and share the next commit, so commits batch under load without
-  // adding latency when idle.
-
-  struct PendingWrite {
-    absl::Span<const v1::Post> posts;
-    absl::Span<const Deletion> deletions;
-    bool is_delete = false;
-    absl::StatusOr<std::vector<WriteOutcome>> result;
-    bool done = false;
-  };
-
-  // Most documents applied in one commit.
-  static constexpr size_t kMaxGroupDocuments = 2000;
-
-  absl::Mutex queue_mu;
-  std::deque<PendingWrite*> queue ABSL_GUARDED_BY(queue_mu);
-  bool stopping ABSL_GUARDED_BY(queue_mu) = false;
-  absl::Status write_health ABSL_GUARDED_BY(queue_mu);
-  std::thread writer_thread;
-
-  absl::StatusOr<std::vector<WriteOutcome>> Submit(PendingWrite* w) {
-    absl::MutexLock lock(&queue_mu);
-    if (stopping) return absl::UnavailableError("index is shutting down");
-    queue.push_back(w);
-    queue_mu.Await(absl::Condition(&w->done));
-    return std::move(w->result);
-  }
-
-  absl::Status Health() {
-    absl::MutexLock lock(&queue_mu);
-    return write_health;
-  }
-
-  void StopWriter() {
-    {
-      absl::MutexLock lock(&queue_mu);
-      stopping = true;
-    }
-    if (writer_thread.joinable()) writer_thread.join();
-  }
-
-  void WriterLoop() {
-    while (true) {
-      std::vector<PendingWrite*> group;
-      bool unhealthy = false;
-      {
-        absl::MutexLock lock(&queue_mu);
-        auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(queue_mu) {
-          return stopping || !queue.empty();
-        };
-        queue_mu.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
-        if (queue.empty() && stopping) return;
-        size_t docs = 0;
-        while (!queue.empty() && (group.empty() || docs < kMaxGroupDocuments)) {
-          PendingWrite* w = queue.front();
-          queue.pop_front();
-          docs += w->is_delete ? w->deletions.size() : w->posts.size();
-          group.push_back(w);
-        }
-        unhealthy = !write_health.ok();
-      }
-      if (group.empty()) {
-        if (unhealthy) Probe();
-        continue;
-      }
-      ApplyGroup(group);
-      absl::MutexLock lock(&queue_mu);
-      for (PendingWrite* w : group) w->done = true;
-    }
-  }
-
-  void SetHealth(absl::Status s) {
-    absl::MutexLock lock(&queue_mu);
-    if (s.ok() && !write_health.ok()) SCR_LOG(INFO) << "index writable again";
-    if (!s.ok() && write_health.ok()) SCR_LOG(ERROR) << "index not writable: " << s;
-    write_health = std::move(s);
-  }
-
-  void ApplyGroup(const std::vector<PendingWrite*>& group) {
-    absl::MutexLock lock(&write_mu);
-    absl::Status s = Guard("write", [&]() -> absl::Status {
-      if (!writer) OpenWriter();
-      std::map<std::string, int64_t> versions;
-      for (PendingWrite* w : group) {
-        w->result =
-            w->is_delete ? ApplyDeletes(w->deletions, versions) : ApplyUpserts(w->posts, versions);
-      }
-      Commit();
-      return absl::OkStatus();
-    });
-    if (!s.ok()) {
-      // Nothing of the group is acknowledged; uncommitted changes are dropped
-      // with the writer, and callers retry.
-      for (PendingWrite* w : group) w->result = s;
-      ResetWriter();
-    }
-    SetHealth(s);
-  }
-
-  // Checks that a commit goes through again (after a full disk, say).
-  void Probe() {
-    absl::MutexLock lock(&write_mu);
-    absl::Status s = Guard("write probe", [&]() -> absl::Status {
-      if (!writer) OpenWriter();
-      writer->set_metadata("probe", absl::StrCat(absl::ToUnixMicros(absl::Now())));
-      Commit();
-      return absl::OkStatus();
-    });
-    if (!s.ok()) ResetWriter();
-    SetHealth(s);
-  }
-
-  void OpenWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
-    writer = std::make_unique<Xapian::WritableDatabase>(
-        path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
-    indexer.set_database(*writer);
-  }
-
-  void ResetWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
-    if (!writer) return;
-    try {
-      writer->close();
-    } catch (const Xapian::Error& e) {
-      SCR_LOG(WARNING) << "closing the failed writer: " << e.get_description();
-    }
-    writer.reset();
-  }
-
-  // Upserts into the pending changes; `versions` carries versions written
-  // earlier in the same group.
-  std::vector<WriteOutcome> ApplyUpserts(absl::Span<const v1::Post> posts,
-                                         std::map<std::string, int64_t>& versions)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
-    std::vector<WriteOutcome> outcomes;
-    outcomes.reserve(posts.size());
-    for (const v1::Post& post : posts) {
-      auto seen = versions.find(post.id());
-      int64_t stored = seen != versions.end() ? seen->second : StoredVersion(post.id());
-      if (stored >= post.version()) {
-        outcomes.push_back(WriteOutcome::kStale);
-        continue;
-      }
-      std::optional<v1::Post> existing = StoredPost(post.id());
-      v1::Post merged = existing ? common::MergePosts(*existing, post) : post;
-      merged.set_cluster_key(existing && !existing->cluster_key().empty() ? existing->cluster_key()
-                                                                          : ClusterFor(merged));
-      writer->replace_document(IdTerm(post.id()), BuildDocument(merged));
-      writer->set_metadata(VersionKey(post.id()), absl::StrCat(post.version()));
-      versions[post.id()] = post.version();
-      outcomes.push_back(existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated);
-    }
-    return outcomes;
-  }
-
-  std::vector<WriteOutcome> ApplyDeletes(absl::Span<const Deletion> deletions,
-                                         std::map<std::string, int64_t>& versions)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu) {
-    std::vector<WriteOutcome> outcomes;
-    for (const Deletion& d : deletions) {
-      auto seen = versions.find(d.id);
-      int64_t stored = seen != versions.end() ? seen->second : StoredVersion(d.id);
-      if (stored >= d.version && d.version > 0) {
-        outcomes.push_back(WriteOutcome::kStale);
-        continue;
-      }
-      std::string id_term = IdTerm(d.id);
-      bool exists = writer->term_exists(id_term);
-      if (exists) writer->delete_document(id_term);
-      int64_t version = std::max(d.version, stored + 1);
-      writer->set_metadata(VersionKey(d.id), absl::StrCat(version));
-      versions[d.id] = version;
-      outcomes.push_back(exists ? WriteOutcome::kDeleted : WriteOutcome::kNotFound);
-    }
-    return outcomes;
-  }
 
   Xapian::QueryParser MakeParser(Xapian::Database& db) {
     Xapian::QueryParser qp;
@@ -1049,57 +1190,186 @@ struct XapianIndex::Impl {
 
 XapianIndex::XapianIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-XapianIndex::~XapianIndex() {
-  impl_->StopWriter();
-  absl::MutexLock lock(&impl_->write_mu);
-  if (impl_->writer) {
-    try {
-      impl_->writer->close();
-    } catch (const Xapian::Error& e) {
-      SCR_LOG(ERROR) << "closing index: " << e.get_description();
-    }
+// Shards stop (finish queued writes, close) before the readers go.
+XapianIndex::~XapianIndex() { impl_->shards.clear(); }
+
+namespace {
+
+constexpr char kStubFile[] = "XAPIANDB";
+
+std::string ShardDir(int n) { return absl::StrCat("shard-", n); }
+
+// The shard count recorded in a stub file ("glass shard-N" lines), or 0.
+int ShardsInStub(const std::string& stub) {
+  std::ifstream in(stub);
+  int n = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line == absl::StrCat("glass ", ShardDir(n))) ++n;
   }
+  return n;
 }
 
+// Writes the stub atomically (temp file, fsync, rename).
+absl::Status WriteStub(const std::string& dir, int shards) {
+  std::string tmp = dir + "/" + kStubFile + ".tmp";
+  std::string text;
+  for (int i = 0; i < shards; ++i) absl::StrAppend(&text, "glass ", ShardDir(i), "\n");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("writing ", tmp, ": ", strerror(errno)));
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), (dir + "/" + kStubFile).c_str()) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("writing ", dir, "/", kStubFile, ": ", strerror(ok ? errno : err)));
+  }
+  return absl::OkStatus();
+}
+
+// Decides the shard folders of the index at `path` (see XapianIndex::Open).
+absl::StatusOr<std::vector<std::string>> ShardLayout(const std::string& path, int wanted) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path + "/iamglass", ec)) return std::vector<std::string>{path};
+  fs::create_directories(path, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create index folder ", path, ": ", ec.message()));
+  }
+  int shards = ShardsInStub(path + "/" + kStubFile);
+  if (shards == 0) {
+    // A new index, or one whose creation was interrupted before its stub
+    // was written (its shards are then still empty).
+    int found = 0;
+    while (fs::exists(path + "/" + ShardDir(found), ec)) ++found;
+    for (int i = 0; i < found; ++i) {
+      bool empty = true;
+      try {
+        empty = Xapian::Database(path + "/" + ShardDir(i)).get_doccount() == 0;
+      } catch (const Xapian::Error&) {
+      }
+      if (!empty) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("index folder ", path, " has shard folders with posts but no ", kStubFile,
+                         " file listing them; restore it (one line \"glass shard-N\" per shard)"));
+      }
+    }
+    shards = std::max(found, wanted);
+    for (int i = 0; i < shards; ++i) {
+      Xapian::WritableDatabase(path + "/" + ShardDir(i),
+                               Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS)
+          .close();
+    }
+    if (absl::Status s = WriteStub(path, shards); !s.ok()) return s;
+  } else if (shards != wanted) {
+    SCR_LOG(WARNING) << "index " << path << " has " << shards << " shards; asked for " << wanted
+                     << ", which applies only to new indexes";
+  }
+  std::vector<std::string> paths;
+  for (int i = 0; i < shards; ++i) paths.push_back(path + "/" + ShardDir(i));
+  return paths;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string& path,
-                                                               const common::Lexicon* lexicon) {
+                                                               const common::Lexicon* lexicon,
+                                                               int shards) {
+  if (shards < 1 || shards > kMaxShards) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("index shards: ", shards, " is out of range 1..", kMaxShards));
+  }
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->lexicon = lexicon != nullptr ? lexicon : &common::Lexicon::Default();
   absl::Status status = Guard("opening index " + path, [&]() -> absl::Status {
-    absl::MutexLock lock(&impl->write_mu);
-    impl->writer = std::make_unique<Xapian::WritableDatabase>(
-        path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
-    impl->indexer.set_stemmer(Xapian::Stem("english"));
-    impl->indexer.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-    impl->indexer.set_database(*impl->writer);
-    impl->indexer.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
-    impl->SyncSynonyms();
-    // Check a reader can open what the writer created.
-    Xapian::Database probe(path);
+    absl::StatusOr<std::vector<std::string>> paths = ShardLayout(path, shards);
+    if (!paths.ok()) return paths.status();
+    impl->shard_paths = *paths;
+    for (size_t i = 0; i < impl->shard_paths.size(); ++i) {
+      std::vector<std::string> others;
+      for (size_t j = 0; j < impl->shard_paths.size(); ++j) {
+        if (j != i) others.push_back(impl->shard_paths[j]);
+      }
+      impl->shards.push_back(std::make_unique<Shard>(impl->shard_paths[i], std::move(others),
+                                                     &impl->generation, impl->lexicon,
+                                                     /*keeps_synonyms=*/i == 0));
+      impl->shards.back()->Open();
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  Impl* raw = impl.get();
-  raw->writer_thread = std::thread([raw] { raw->WriterLoop(); });
   return std::unique_ptr<XapianIndex>(new XapianIndex(std::move(impl)));
 }
 
+int XapianIndex::shard_count() const { return static_cast<int>(impl_->shards.size()); }
+
+namespace {
+
+// Sends each shard its part of a batch and waits for all of them. `part`
+// adds item `i` to a shard's PendingWrite. Outcomes come back in the
+// batch's order; any shard's error fails the whole call (a retry is safe:
+// parts already committed come back as kStale or kNotFound).
+template <typename AddFn>
+absl::StatusOr<std::vector<WriteOutcome>> WriteToShards(
+    const std::vector<std::unique_ptr<Shard>>& shards, size_t count,
+    const std::function<absl::string_view(size_t)>& id_of, AddFn add) {
+  std::vector<PendingWrite> writes(shards.size());
+  std::vector<std::vector<size_t>> positions(shards.size());
+  for (size_t i = 0; i < count; ++i) {
+    size_t s = ShardOf(id_of(i), shards.size());
+    add(writes[s], i);
+    positions[s].push_back(i);
+  }
+  std::vector<bool> queued(shards.size(), false);
+  for (size_t s = 0; s < shards.size(); ++s) {
+    if (positions[s].empty()) continue;
+    queued[s] = shards[s]->Enqueue(&writes[s]);
+    if (!queued[s]) writes[s].result = absl::UnavailableError("index is shutting down");
+  }
+  std::vector<WriteOutcome> outcomes(count);
+  absl::Status error;
+  for (size_t s = 0; s < shards.size(); ++s) {
+    if (positions[s].empty()) continue;
+    if (queued[s]) shards[s]->Wait(&writes[s]);
+    if (!writes[s].result.ok()) {
+      if (error.ok()) error = writes[s].result.status();
+      continue;
+    }
+    for (size_t k = 0; k < positions[s].size(); ++k)
+      outcomes[positions[s][k]] = (*writes[s].result)[k];
+  }
+  if (!error.ok()) return error;
+  return outcomes;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Upsert(absl::Span<const v1::Post> posts) {
-  Impl::PendingWrite write;
-  write.posts = posts;
-  return impl_->Submit(&write);
+  return WriteToShards(
+      impl_->shards, posts.size(), [&](size_t i) -> absl::string_view { return posts[i].id(); },
+      [&](PendingWrite& w, size_t i) { w.posts.push_back(&posts[i]); });
 }
 
 absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Delete(
     absl::Span<const Deletion> deletions) {
-  Impl::PendingWrite write;
-  write.deletions = deletions;
-  write.is_delete = true;
-  return impl_->Submit(&write);
+  return WriteToShards(
+      impl_->shards, deletions.size(),
+      [&](size_t i) -> absl::string_view { return deletions[i].id; },
+      [&](PendingWrite& w, size_t i) {
+        w.is_delete = true;
+        w.deletions.push_back(&deletions[i]);
+      });
 }
 
-absl::Status XapianIndex::Health() { return impl_->Health(); }
+absl::Status XapianIndex::Health() {
+  for (const auto& shard : impl_->shards) {
+    if (absl::Status s = shard->Health(); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<SearchResults> XapianIndex::Search(const SearchQuery& query) {
   for (const std::string& f : query.facets) {
@@ -1224,21 +1494,24 @@ absl::StatusOr<v1::Post> XapianIndex::GetPost(const std::string& id) {
 }
 
 absl::StatusOr<IndexStats> XapianIndex::Stats() {
+  int64_t last_commit = 0;
+  int64_t revision = 0;
+  for (const auto& shard : impl_->shards) {
+    last_commit = std::max(last_commit, shard->last_commit());
+    revision += static_cast<int64_t>(shard->revision());
+  }
   auto stats = impl_->WithReader("stats", [&](Xapian::Database& db) -> absl::StatusOr<IndexStats> {
     IndexStats s;
     s.document_count = db.get_doccount();
     s.average_length = db.get_avlength();
-    s.revision = db.get_revision();
-    int64_t micros = 0;
-    if (absl::SimpleAtoi(db.get_metadata("last_commit"), &micros) && micros > 0) {
-      s.last_commit = absl::FromUnixMicros(micros);
-    }
-    s.term_count = impl_->TermCount(db);
+    s.revision = revision;
+    if (last_commit > 0) s.last_commit = absl::FromUnixMicros(last_commit);
+    s.term_count = impl_->TermCount(db, revision);
     return s;
   });
   if (!stats.ok()) return stats;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(impl_->path, ec)) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(impl_->path, ec)) {
     if (entry.is_regular_file(ec)) stats->size_bytes += static_cast<int64_t>(entry.file_size(ec));
   }
   return stats;

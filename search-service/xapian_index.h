@@ -13,10 +13,19 @@
 //   metadata    "v:<id>" the newest version seen per id (posts and deletes),
 //               "last_commit" microseconds since the epoch
 //
-// Writes use group commit: Upsert and Delete queue their batch and block;
-// one writer thread applies all queued batches, commits once and answers
-// them together. A failed commit (disk full, I/O error) fails every write in
-// the group, drops the writer's uncommitted changes and marks the index
+// Shards: the index is split into local shards (glass databases in
+// shard-0, shard-1, ... of the index folder, listed in a XAPIANDB stub file
+// so that Xapian's tools open the folder as one database). A post lives in
+// the shard its id hashes to; each shard has its own writer thread, so
+// indexing uses several cores, and readers open all shards together as one
+// Xapian::Database (Xapian merges their statistics, so rankings are as for
+// one database). A folder holding a plain glass database (an index made
+// before shards) is opened as one shard.
+//
+// Writes use group commit, per shard: Upsert and Delete queue each shard's
+// part of their batch and block; each shard's writer thread applies all
+// queued batches, commits once and answers them together. A failed commit (disk full, I/O error)
+// fails every write in the group, drops the writer's uncommitted changes and marks the index
 // unhealthy; the thread probes with a small commit every second and marks it
 // healthy again once a commit succeeds, with no restart needed.
 #ifndef SCR_SEARCH_XAPIAN_INDEX_H_
@@ -37,9 +46,17 @@ class XapianIndex : public Index {
   // the folder holds something that is not a usable Xapian database, or the
   // database is locked by another writer. `lexicon` (not owned; must outlive
   // the index; default the built-in one) supplies synonyms: its variants are
-  // written to the database's synonym table whenever the lexicon changed.
-  static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(
-      const std::string& path, const common::Lexicon* lexicon = nullptr);
+  // written to the first shard's synonym table whenever the lexicon changed.
+  // `shards` (1..kMaxShards) applies when the index is created; an existing
+  // index keeps the shard count it was made with.
+  static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(const std::string& path,
+                                                           const common::Lexicon* lexicon = nullptr,
+                                                           int shards = 1);
+
+  static constexpr int kMaxShards = 64;
+
+  // The number of shards the index was made with.
+  int shard_count() const;
 
   ~XapianIndex() override;
 

@@ -22,18 +22,20 @@ v1::Post MakePost(const std::string& id, const std::string& title, const std::st
   return p;
 }
 
-class XapianIndexTest : public ::testing::Test {
+// Every test runs on a one-shard and a two-shard index.
+class XapianIndexTest : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
-    auto index = XapianIndex::Open(dir_.path() + "/index");
+    auto index = XapianIndex::Open(dir_.path() + "/index", nullptr, GetParam());
     ASSERT_TRUE(index.ok()) << index.status();
+    ASSERT_EQ(index.value()->shard_count(), GetParam());
     index_ = *std::move(index);
   }
   testing_util::TempDir dir_;
   std::unique_ptr<XapianIndex> index_;
 };
 
-TEST_F(XapianIndexTest, UpsertThenSearchFindsPostWithSnippet) {
+TEST_P(XapianIndexTest, UpsertThenSearchFindsPostWithSnippet) {
   v1::Post a = MakePost("u1", "Reviews are improving", "Ofsted found serious case reviews better.");
   a.add_categories("Uncategorized");
   v1::Post b = MakePost("u2", "Publishing in full", "Calls to publish the review in full.");
@@ -58,7 +60,7 @@ TEST_F(XapianIndexTest, UpsertThenSearchFindsPostWithSnippet) {
   EXPECT_EQ(r->facets[0].values[0].value, "Uncategorized");
 }
 
-TEST_F(XapianIndexTest, SnippetTextIsPlainWithRanges) {
+TEST_P(XapianIndexTest, SnippetTextIsPlainWithRanges) {
   ASSERT_TRUE(index_->Upsert({MakePost("u1", "T", "Fish & <chips> are good food")}).ok());
   SearchQuery q;
   q.text = "chips";
@@ -71,7 +73,7 @@ TEST_F(XapianIndexTest, SnippetTextIsPlainWithRanges) {
   EXPECT_EQ(s.text.substr(s.ranges[0].first, s.ranges[0].second - s.ranges[0].first), "chips");
 }
 
-TEST_F(XapianIndexTest, UpsertIsIdempotentAndVersioned) {
+TEST_P(XapianIndexTest, UpsertIsIdempotentAndVersioned) {
   ASSERT_TRUE(index_->Upsert({MakePost("u1", "First", "old text", 5)}).ok());
   auto again = index_->Upsert({MakePost("u1", "First", "old text", 5)});
   ASSERT_TRUE(again.ok());
@@ -87,7 +89,7 @@ TEST_F(XapianIndexTest, UpsertIsIdempotentAndVersioned) {
   EXPECT_EQ(post->title(), "Second");
 }
 
-TEST_F(XapianIndexTest, DeleteIsNotUndoneByOlderReplay) {
+TEST_P(XapianIndexTest, DeleteIsNotUndoneByOlderReplay) {
   ASSERT_TRUE(index_->Upsert({MakePost("u1", "T", "text", 5)}).ok());
   auto del = index_->Delete({Deletion{"u1", 7}});
   ASSERT_TRUE(del.ok());
@@ -98,7 +100,7 @@ TEST_F(XapianIndexTest, DeleteIsNotUndoneByOlderReplay) {
   EXPECT_EQ(index_->GetPost("u1").status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(XapianIndexTest, FiltersAndFieldPrefixes) {
+TEST_P(XapianIndexTest, FiltersAndFieldPrefixes) {
   v1::Post a = MakePost("u1", "Alpha review", "common words here");
   a.add_categories("Uncategorized");
   v1::Post b = MakePost("u2", "Beta review", "common words here");
@@ -124,13 +126,13 @@ TEST_F(XapianIndexTest, FiltersAndFieldPrefixes) {
   EXPECT_TRUE(r->facets[0].values[0].selected || r->facets[0].values[1].selected);
 }
 
-TEST_F(XapianIndexTest, UnknownFacetIsInvalidArgument) {
+TEST_P(XapianIndexTest, UnknownFacetIsInvalidArgument) {
   SearchQuery q;
   q.facets = {"colour"};
   EXPECT_EQ(index_->Search(q).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(XapianIndexTest, ReopenedIndexKeepsCommittedPosts) {
+TEST_P(XapianIndexTest, ReopenedIndexKeepsCommittedPosts) {
   ASSERT_TRUE(index_->Upsert({MakePost("u1", "Kept", "durable text")}).ok());
   index_.reset();
   auto reopened = XapianIndex::Open(dir_.path() + "/index");
@@ -138,13 +140,13 @@ TEST_F(XapianIndexTest, ReopenedIndexKeepsCommittedPosts) {
   EXPECT_TRUE((*reopened)->GetPost("u1").ok());
 }
 
-TEST_F(XapianIndexTest, SecondWriterGetsClearError) {
+TEST_P(XapianIndexTest, SecondWriterGetsClearError) {
   auto second = XapianIndex::Open(dir_.path() + "/index");
   EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(second.status().message().find("locked"), std::string::npos) << second.status();
 }
 
-TEST_F(XapianIndexTest, SightingsOfOnePostMerge) {
+TEST_P(XapianIndexTest, SightingsOfOnePostMerge) {
   v1::Post archive = MakePost("u1", "T", "The full text of the post.", 1);
   archive.add_source_urls("https://b.example/tag/x");
   archive.add_tags("x");
@@ -163,7 +165,7 @@ TEST_F(XapianIndexTest, SightingsOfOnePostMerge) {
   EXPECT_EQ(index_->Stats()->document_count, 1);
 }
 
-TEST_F(XapianIndexTest, NearDuplicatesShareAClusterAndCollapse) {
+TEST_P(XapianIndexTest, NearDuplicatesShareAClusterAndCollapse) {
   std::string text;
   for (int i = 0; i < 40; ++i) text += "word" + std::to_string(i) + " reviews safeguarding ";
   v1::Post a = MakePost("u1", "Original", text, 1);
@@ -172,7 +174,10 @@ TEST_F(XapianIndexTest, NearDuplicatesShareAClusterAndCollapse) {
   b.set_simhash(0x123456789abcdef3ull);  // 2 bits away
   v1::Post c = MakePost("u3", "Different", text, 1);
   c.set_simhash(0xfedcba9876543210ull);
-  ASSERT_TRUE(index_->Upsert({a, b, c}).ok());
+  // (Near-duplicates are looked for in other shards as of their last
+  // commit, so the original is written first.)
+  ASSERT_TRUE(index_->Upsert({a}).ok());
+  ASSERT_TRUE(index_->Upsert({b, c}).ok());
   EXPECT_EQ(index_->GetPost("u2")->cluster_key(), "u1");
   EXPECT_EQ(index_->GetPost("u3")->cluster_key(), "u3");
   SearchQuery q;
@@ -188,7 +193,7 @@ TEST_F(XapianIndexTest, NearDuplicatesShareAClusterAndCollapse) {
   EXPECT_EQ(index_->Search(expand)->hits.size(), 2u);
 }
 
-TEST_F(XapianIndexTest, SuggestCompletesEntitiesAndTitles) {
+TEST_P(XapianIndexTest, SuggestCompletesEntitiesAndTitles) {
   v1::Post a = MakePost("u1", "Connelly review published", "About the case of Peter Connelly.");
   v1::Entity* e = a.add_entities();
   e->set_id("peter-connelly");
@@ -208,7 +213,7 @@ TEST_F(XapianIndexTest, SuggestCompletesEntitiesAndTitles) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_F(XapianIndexTest, ConcurrentWritersShareCommits) {
+TEST_P(XapianIndexTest, ConcurrentWritersShareCommits) {
   constexpr int kThreads = 8, kPerThread = 25;
   auto before = index_->Stats();
   ASSERT_TRUE(before.ok());
@@ -218,7 +223,11 @@ TEST_F(XapianIndexTest, ConcurrentWritersShareCommits) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
-        if (!index_->Upsert({MakePost(id, "Title " + id, "body text " + id)}).ok()) ++failures;
+        auto r = index_->Upsert({MakePost(id, "Title " + id, "body text " + id)});
+        if (!r.ok()) {
+          ++failures;
+          ADD_FAILURE() << id << ": " << r.status();
+        }
       }
     });
   }
@@ -233,7 +242,7 @@ TEST_F(XapianIndexTest, ConcurrentWritersShareCommits) {
          static_cast<long long>(commits));
 }
 
-TEST_F(XapianIndexTest, ConcurrentSearchesAndWritesAreSafe) {
+TEST_P(XapianIndexTest, ConcurrentSearchesAndWritesAreSafe) {
   // Regressions: a stemmer shared between threads crashed concurrent
   // searches; a reader reopened outside the retry loop failed with
   // DatabaseModifiedError when a commit landed during the reopen.
@@ -270,6 +279,88 @@ TEST_F(XapianIndexTest, ConcurrentSearchesAndWritesAreSafe) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
 }
+
+TEST_P(XapianIndexTest, ShardsOpenAsOneDatabaseAndKeepTheirCount) {
+  std::vector<v1::Post> posts;
+  for (int i = 0; i < 40; ++i) {
+    posts.push_back(MakePost("s" + std::to_string(i), "Shard post " + std::to_string(i),
+                             "inspection text " + std::to_string(i)));
+  }
+  ASSERT_TRUE(index_->Upsert(posts).ok());
+  const std::string path = dir_.path() + "/index";
+  EXPECT_TRUE(std::filesystem::exists(path + "/XAPIANDB"));
+  for (int i = 0; i < GetParam(); ++i) {
+    EXPECT_TRUE(std::filesystem::exists(path + "/shard-" + std::to_string(i) + "/iamglass"));
+  }
+  index_.reset();
+  // Asking for another count does not re-shard an existing index.
+  auto reopened = XapianIndex::Open(path, nullptr, 3);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->shard_count(), GetParam());
+  for (const v1::Post& p : posts) EXPECT_TRUE((*reopened)->GetPost(p.id()).ok()) << p.id();
+  SearchQuery q;
+  q.text = "inspection";
+  q.limit = 100;
+  auto r = (*reopened)->Search(q);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->hits.size(), posts.size());
+  EXPECT_EQ((*reopened)->Stats()->document_count, 40);
+  // Versions are kept per shard: replays are stale, deletes find their post.
+  auto replay = (*reopened)->Upsert(posts);
+  ASSERT_TRUE(replay.ok());
+  for (WriteOutcome o : *replay) EXPECT_EQ(o, WriteOutcome::kStale);
+  std::vector<Deletion> deletions;
+  for (const v1::Post& p : posts) deletions.push_back({p.id(), 2});
+  auto deleted = (*reopened)->Delete(deletions);
+  ASSERT_TRUE(deleted.ok());
+  for (WriteOutcome o : *deleted) EXPECT_EQ(o, WriteOutcome::kDeleted);
+  EXPECT_EQ((*reopened)->Stats()->document_count, 0);
+}
+
+TEST_P(XapianIndexTest, NearDuplicatesAreFoundAcrossShards) {
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "term" + std::to_string(i) + " neglect review ";
+  v1::Post original = MakePost("orig", "Original", text, 1);
+  original.set_simhash(0x0f0f0f0f0f0f0f0full);
+  ASSERT_TRUE(index_->Upsert({original}).ok());
+  // Reposts under many ids land in every shard.
+  for (int i = 0; i < 8; ++i) {
+    v1::Post copy = MakePost("copy" + std::to_string(i), "Copy", text + " footer", 1);
+    copy.set_simhash(0x0f0f0f0f0f0f0f0full ^ (1ull << i));
+    ASSERT_TRUE(index_->Upsert({copy}).ok());
+    EXPECT_EQ(index_->GetPost(copy.id())->cluster_key(), "orig") << copy.id();
+  }
+}
+
+TEST(XapianIndexLayoutTest, IndexMadeBeforeShardsOpensAsOneShard) {
+  testing_util::TempDir dir;
+  const std::string path = dir.path() + "/index";
+  {
+    // A plain glass database in the index folder, as made before shards.
+    auto index = XapianIndex::Open(dir.path() + "/tmp", nullptr, 1);
+    ASSERT_TRUE(index.ok());
+    ASSERT_TRUE((*index)->Upsert({MakePost("old", "Old post", "kept across the upgrade")}).ok());
+  }
+  std::filesystem::rename(dir.path() + "/tmp/shard-0", path);
+  auto index = XapianIndex::Open(path, nullptr, 2);
+  ASSERT_TRUE(index.ok()) << index.status();
+  EXPECT_EQ((*index)->shard_count(), 1);
+  EXPECT_TRUE((*index)->GetPost("old").ok());
+  EXPECT_FALSE(std::filesystem::exists(path + "/XAPIANDB"));
+}
+
+TEST(XapianIndexLayoutTest, BadShardCountIsInvalidArgument) {
+  testing_util::TempDir dir;
+  EXPECT_EQ(XapianIndex::Open(dir.path() + "/index", nullptr, 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(XapianIndex::Open(dir.path() + "/index", nullptr, 65).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shards, XapianIndexTest, ::testing::Values(1, 2),
+                         [](const ::testing::TestParamInfo<int>& param) {
+                           return std::to_string(param.param) + "shard";
+                         });
 
 }  // namespace
 }  // namespace scr::search

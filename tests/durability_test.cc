@@ -60,17 +60,28 @@ int FreePort() {
   return port;
 }
 
+// "clean" when xapian-check finds no errors in the index at `db`: every
+// shard of a sharded index (shard-N folders), or the one database.
 std::string XapianCheck(const std::string& db) {
-  std::string cmd = absl::StrCat("xapian-check ", db, " 2>&1");
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int status = pclose(pipe);
-  bool clean =
-      WIFEXITED(status) && WEXITSTATUS(status) == 0 && absl::StrContains(out, "No errors found");
-  return clean ? "clean" : "ERRORS: " + out;
+  std::vector<std::string> databases;
+  for (int i = 0; std::filesystem::exists(absl::StrCat(db, "/shard-", i)); ++i) {
+    databases.push_back(absl::StrCat(db, "/shard-", i));
+  }
+  if (databases.empty()) databases.push_back(db);
+  std::string errors;
+  for (const std::string& d : databases) {
+    std::string cmd = absl::StrCat("xapian-check ", d, " 2>&1");
+    FILE* pipe = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+    int status = pclose(pipe);
+    bool clean =
+        WIFEXITED(status) && WEXITSTATUS(status) == 0 && absl::StrContains(out, "No errors found");
+    if (!clean) absl::StrAppend(&errors, d, ": ", out);
+  }
+  return errors.empty() ? "clean" : "ERRORS: " + errors;
 }
 
 class Cluster {

@@ -155,7 +155,8 @@ class RelevanceTest : public ::testing::Test {
     }
     dir_ = new testing_util::TempDir();
     auto start = std::chrono::steady_clock::now();
-    auto index = search::XapianIndex::Open(dir_->path() + "/index");
+    // Two shards, as search-service makes by default.
+    auto index = search::XapianIndex::Open(dir_->path() + "/index", nullptr, 2);
     if (!index.ok()) {
       setup_error_ = new std::string(index.status().ToString());
       return;
