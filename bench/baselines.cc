@@ -3,8 +3,9 @@
 //
 //   raw Xapian  the documents XapianIndex::BuildDocument writes (TermGenerator,
 //               English stemmer, STEM_SOME, positions, FLAG_SPELLING; title
-//               with prefix S and again unprefixed at weight 3; boolean terms;
-//               value slots; the serialized Post as data), replace_document
+//               with prefix S and again unprefixed at weight 4; boolean terms;
+//               value slots; the serialized Post as data and, without its
+//               body, as the summary value hits are read from), replace_document
 //               by id term, a commit every --commit_every documents (default
 //               2000, the service's largest group commit). Queries go through a QueryParser set
 //               up as XapianIndex::MakeParser does, with the same flags, the
@@ -55,8 +56,8 @@ using scr::bench::BenchQuery;
 // ---- Raw Xapian: the service's schema, without the service --------------
 
 constexpr Xapian::valueno kSlotPublished = 0, kSlotCluster = 1, kSlotCategories = 2, kSlotTags = 3,
-                          kSlotSite = 4, kSlotYear = 5, kSlotAuthor = 7;
-constexpr int kTitleWeight = 3;
+                          kSlotSite = 4, kSlotYear = 5, kSlotAuthor = 7, kSlotSummary = 9;
+constexpr int kTitleWeight = 4;
 constexpr double kAllWordsBoost = 4.0;
 constexpr char kListSeparator = '\x1f';
 
@@ -117,6 +118,9 @@ Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Po
   if (!post.site().empty()) doc.add_value(kSlotSite, post.site());
   if (!post.author().empty()) doc.add_value(kSlotAuthor, post.author());
   doc.set_data(post.SerializeAsString());
+  scr::v1::Post summary = post;
+  summary.clear_body();
+  doc.add_value(kSlotSummary, summary.SerializeAsString());
   return doc;
 }
 
@@ -178,13 +182,17 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
   Xapian::MSet mset = enquire.get_mset(0, 10, q.facets ? db.get_doccount() : 0);
   size_t hits = 0;
   for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+    // As the service: the body-less summary value, or the whole post from
+    // the data when snippets need the body.
     scr::v1::Post post;
-    if (!post.ParseFromString(it.get_document().get_data())) continue;
+    Xapian::Document doc = it.get_document();
+    if (!post.ParseFromString(q.snippets ? doc.get_data() : doc.get_value(kSlotSummary))) continue;
     if (q.snippets) {
       std::string s =
+          // Not SNIPPET_EXHAUSTIVE: the service scores every window only for
+          // queries naming a lexicon entity, which the generated mix rarely does.
           mset.snippet(scr::common::TruncateUtf8(post.body(), 64 * 1024), 300, stemmer,
-                       Xapian::MSet::SNIPPET_BACKGROUND_MODEL | Xapian::MSet::SNIPPET_EXHAUSTIVE,
-                       "\x01", "\x02", "\xE2\x80\xA6");
+                       Xapian::MSet::SNIPPET_BACKGROUND_MODEL, "\x01", "\x02", "\xE2\x80\xA6");
       std::string t = mset.snippet(post.title(), post.title().size() * 2 + 200, stemmer, 0, "\x01",
                                    "\x02", "\xE2\x80\xA6");
       if (s.empty() && t.empty()) continue;

@@ -206,12 +206,13 @@ v1::SuggestResponse SuggestResponseToProto(const std::vector<Suggestion>& sugges
   return out;
 }
 
-v1::SearchResponse SearchResponseToProto(const TimedResults& timed) {
-  const SearchResults& r = timed.results;
+v1::SearchResponse SearchResponseToProto(TimedResults timed) {
+  SearchResults& r = timed.results;
   v1::SearchResponse out;
-  for (const SearchHit& h : r.hits) {
+  out.mutable_hits()->Reserve(static_cast<int>(r.hits.size()));
+  for (SearchHit& h : r.hits) {
     v1::Hit* hit = out.add_hits();
-    *hit->mutable_post() = h.post;
+    *hit->mutable_post() = std::move(h.post);
     hit->set_score(h.score);
     *hit->mutable_snippet() = SnippetToProto(h.snippet);
     *hit->mutable_title_highlight() = SnippetToProto(h.title);
@@ -236,12 +237,13 @@ v1::SearchResponse SearchResponseToProto(const TimedResults& timed) {
   return out;
 }
 
-v1::SearchResponse SearchResponseToProto(const TimedResults& results, const SearchQuery& query,
+v1::SearchResponse SearchResponseToProto(TimedResults results, const SearchQuery& query,
                                          const v1::SearchRequest& request) {
-  v1::SearchResponse out = SearchResponseToProto(results);
-  int next = query.offset + static_cast<int>(results.results.hits.size());
-  if (static_cast<int>(results.results.hits.size()) == query.limit &&
-      next < results.results.estimated_total && next <= SearchLimits::kMaxOffset) {
+  const int hits = static_cast<int>(results.results.hits.size());
+  const int64_t total = results.results.estimated_total;
+  v1::SearchResponse out = SearchResponseToProto(std::move(results));
+  int next = query.offset + hits;
+  if (hits == query.limit && next < total && next <= SearchLimits::kMaxOffset) {
     out.set_next_page_token(EncodePageToken(request, next));
   }
   return out;

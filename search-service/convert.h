@@ -19,8 +19,9 @@ absl::StatusOr<SearchQuery> SearchQueryFromProto(const v1::SearchRequest& reques
 
 absl::StatusOr<SearchFilter> FilterFromProto(const v1::Filter& filter);
 
-// Fills next_page_token when more hits follow the page.
-v1::SearchResponse SearchResponseToProto(const TimedResults& results, const SearchQuery& query,
+// Fills next_page_token when more hits follow the page. Takes `results` by
+// value so that callers can move the hits' posts in instead of copying them.
+v1::SearchResponse SearchResponseToProto(TimedResults results, const SearchQuery& query,
                                          const v1::SearchRequest& request);
 
 // A validated MoreLikeThis request: page size defaulted and capped.
@@ -44,7 +45,7 @@ absl::StatusOr<SuggestQuery> SuggestQueryFromProto(const v1::SuggestRequest& req
 v1::SuggestResponse SuggestResponseToProto(const std::vector<Suggestion>& suggestions);
 
 // Response for MoreLikeThis (no paging).
-v1::SearchResponse SearchResponseToProto(const TimedResults& results);
+v1::SearchResponse SearchResponseToProto(TimedResults results);
 
 v1::Stats StatsToProto(const IndexStats& stats);
 

@@ -16,7 +16,7 @@ grpc::Status SearchServiceHandler::Search(grpc::ServerContext*, const v1::Search
   if (!query.ok()) return ToGrpcStatus(query.status());
   auto results = core_->Search(*query);
   if (!results.ok()) return ToGrpcStatus(results.status());
-  *response = SearchResponseToProto(*results, *query, *request);
+  *response = SearchResponseToProto(*std::move(results), *query, *request);
   return grpc::Status::OK;
 }
 
@@ -35,7 +35,7 @@ grpc::Status SearchServiceHandler::MoreLikeThis(grpc::ServerContext*,
   if (!query.ok()) return ToGrpcStatus(query.status());
   auto results = core_->MoreLikeThis(query->id, query->limit, query->filter);
   if (!results.ok()) return ToGrpcStatus(results.status());
-  *response = SearchResponseToProto(*results);
+  *response = SearchResponseToProto(*std::move(results));
   return grpc::Status::OK;
 }
 

@@ -224,7 +224,7 @@ void HttpGateway::RegisterRoutes() {
     if (!query.ok()) return SetError(res, query.status());
     auto results = core_->Search(*query);
     if (!results.ok()) return SetError(res, results.status());
-    SetMessage(res, SearchResponseToProto(*results, *query, *request));
+    SetMessage(res, SearchResponseToProto(*std::move(results), *query, *request));
   });
 
   // One route for GET /v1/posts/{id} and GET /v1/posts/{id}:moreLikeThis.
@@ -238,7 +238,7 @@ void HttpGateway::RegisterRoutes() {
       if (!query.ok()) return SetError(res, query.status());
       auto results = core_->MoreLikeThis(query->id, query->limit, query->filter);
       if (!results.ok()) return SetError(res, results.status());
-      return SetMessage(res, SearchResponseToProto(*results));
+      return SetMessage(res, SearchResponseToProto(*std::move(results)));
     }
     if (size_t colon = id.find(':'); colon != std::string::npos) {
       return SetJsonError(

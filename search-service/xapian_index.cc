@@ -43,6 +43,9 @@ constexpr Xapian::valueno kSlotYear = 5;
 constexpr Xapian::valueno kSlotEntities = 6;
 constexpr Xapian::valueno kSlotAuthor = 7;
 constexpr Xapian::valueno kSlotSimHash = 8;
+// The Post without its body, serialized: what a hit shows. Values are not
+// compressed, so reading a hit costs no zlib inflate of the whole text.
+constexpr Xapian::valueno kSlotSummary = 9;
 
 // Near-duplicates: SimHash fingerprints within this many bits share a
 // cluster. With four 16-bit bands, any pair within 3 bits agrees exactly on
@@ -64,6 +67,11 @@ constexpr size_t kMaxSnippetSourceBytes = 64 * 1024;
 // Title words count this many times a body word (wdf); 4 measured best of
 // 1..8 on the relevance set (docs/RELEVANCE.md).
 constexpr int kTitleWeight = 4;
+
+// How search text is parsed.
+constexpr unsigned kQueryParserFlags = Xapian::QueryParser::FLAG_DEFAULT |
+                                       Xapian::QueryParser::FLAG_WILDCARD |
+                                       Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
 
 // Extra weight factor of the all-words reading of a multi-word query.
 constexpr double kAllWordsBoost = 4.0;
@@ -252,6 +260,19 @@ Highlighted ParseMarkedSnippet(const std::string& marked) {
     out.text.push_back(c);
   }
   return out;
+}
+
+// Reads a stored post into `post`: without its body from the summary value
+// unless `with_body` (documents written before the summary value existed
+// fall back to the data). False when the stored bytes do not parse.
+bool ReadPost(const Xapian::Document& doc, bool with_body, v1::Post& post) {
+  if (!with_body) {
+    std::string summary = doc.get_value(kSlotSummary);
+    if (!summary.empty()) return post.ParseFromString(summary);
+  }
+  if (!post.ParseFromString(doc.get_data())) return false;
+  if (!with_body) post.clear_body();
+  return true;
 }
 
 // Runs `fn`, turning Xapian exceptions into statuses.
@@ -537,6 +558,9 @@ class Shard {
     if (!post.site().empty()) doc.add_value(kSlotSite, post.site());
     if (!post.author().empty()) doc.add_value(kSlotAuthor, post.author());
     doc.set_data(post.SerializeAsString());
+    v1::Post summary = post;
+    summary.clear_body();
+    doc.add_value(kSlotSummary, summary.SerializeAsString());
     return doc;
   }
 
@@ -1028,15 +1052,16 @@ struct XapianIndex::Impl {
   }
 
   // True when a word of the query (an unprefixed term, or its stemmed "Z"
-  // form) occurs in no document.
-  static bool HasUnknownWord(Xapian::Database& db, const Xapian::Query& query) {
+  // form) occurs in no document. Reads the term frequencies the match
+  // already gathered, so it costs no database lookups.
+  static bool HasUnknownWord(const Xapian::MSet& mset, const Xapian::Query& query) {
     for (auto t = query.get_terms_begin(); t != query.get_terms_end(); ++t) {
       const std::string& term = *t;
       size_t word = term.size() > 1 && term[0] == 'Z' ? 1 : 0;
       if (term.size() <= word || absl::ascii_isupper(static_cast<unsigned char>(term[word]))) {
         continue;
       }
-      if (db.get_termfreq(term) == 0) return true;
+      if (mset.get_termfreq(term) == 0) return true;
     }
     return false;
   }
@@ -1060,21 +1085,15 @@ struct XapianIndex::Impl {
     SearchResults results;
     Xapian::QueryParser qp = MakeParser(db);
     Xapian::Query text;
+    Xapian::Query any;  // the OR reading of the text
+    std::string folded;
     SynonymHighlights synonyms;
     if (!q.text.empty()) {
-      unsigned flags = Xapian::QueryParser::FLAG_DEFAULT | Xapian::QueryParser::FLAG_WILDCARD |
-                       Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS;
-      std::string folded = common::FoldTypography(q.text);
+      const unsigned flags = kQueryParserFlags;
+      folded = common::FoldTypography(q.text);
       // Posts holding every word rank first: the AND reading of the query,
       // weighted up, is added to the OR reading that decides what matches.
-      Xapian::Query any = ParseLenient(qp, folded, flags);
-      // Spelling suggestions cost about as much as the search itself, so they
-      // are looked for only when a query word is not in the index at all.
-      if (HasUnknownWord(db, any)) {
-        Xapian::QueryParser speller = MakeParser(db);
-        ParseLenient(speller, folded, flags | Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-        results.corrected_query = GuardCorrection(folded, speller.get_corrected_query_string());
-      }
+      any = ParseLenient(qp, folded, flags);
       qp.set_default_op(Xapian::Query::OP_AND);
       Xapian::Query all = ParseLenient(qp, folded, flags);
       if (all.get_description() == any.get_description()) {
@@ -1124,6 +1143,14 @@ struct XapianIndex::Impl {
     Xapian::MSet mset = enquire.get_mset(q.offset, q.limit, check_at_least);
     results.estimated_total = mset.get_matches_estimated();
     results.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    // Spelling suggestions cost about as much as the search itself, so they
+    // are looked for only when a query word is not in the index at all.
+    if (!any.empty() && HasUnknownWord(mset, any)) {
+      Xapian::QueryParser speller = MakeParser(db);
+      ParseLenient(speller, folded,
+                   kQueryParserFlags | Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+      results.corrected_query = GuardCorrection(folded, speller.get_corrected_query_string());
+    }
 
     for (size_t i = 0; i < q.facets.size(); ++i) {
       const FacetSpec* spec = FindFacet(q.facets[i]);
@@ -1166,8 +1193,8 @@ struct XapianIndex::Impl {
     }
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
       SearchHit hit;
-      Xapian::Document doc = it.get_document();
-      if (!hit.post.ParseFromString(doc.get_data())) continue;
+      const bool needs_body = q.include_body || q.snippet_length > 0;
+      if (!ReadPost(it.get_document(), needs_body, hit.post)) continue;
       hit.score = text.empty() ? 0 : it.get_weight();
       if (q.collapse_duplicates) hit.duplicate_count = static_cast<int>(it.get_collapse_count());
       if (q.snippet_length > 0 && !text.empty()) {
@@ -1471,7 +1498,7 @@ absl::StatusOr<std::vector<Suggestion>> XapianIndex::Suggest(const std::string& 
         Xapian::MSet mset = enquire.get_mset(0, limit - static_cast<int>(out.size()));
         for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
           v1::Post post;
-          if (!post.ParseFromString(it.get_document().get_data())) continue;
+          if (!ReadPost(it.get_document(), /*with_body=*/false, post)) continue;
           out.push_back({post.title(), "title", post.id()});
         }
         return out;
