@@ -11,9 +11,8 @@
 // per-class figures and a log2 latency histogram, then one JSON line (last
 // line of stdout) for scripts.
 //
-// Over HTTP the gateway has no switch to turn snippets off, so every HTTP
-// request computes snippets (gRPC requests disable them unless the query's
-// flags say "snippets").
+// Requests disable snippets unless the query's flags say "snippets", over
+// gRPC (snippet.disabled) and over HTTP (snippet_disabled=true).
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
@@ -208,6 +207,7 @@ int main(int argc, char** argv) {
             "/v1/search?q=" + UrlEncode(q.text) + "&page_size=" + std::to_string(opt.page_size);
         if (q.facets) path += "&facets=category,year,site";
         if (q.collapse) path += "&collapse=true";
+        if (!q.snippets) path += "&snippet_disabled=true";
         auto res = http->Get(path);
         if (!res) {
           ok = false;

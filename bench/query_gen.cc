@@ -15,7 +15,9 @@
 //   boolean   14%  a AND b, a OR b, a NOT b, (a OR b) AND c
 //   facets    10%  any of the above with facets
 //   snippets  10%  any of the above with snippets
-//   collapse   7%  any of the above with collapse (and snippets)
+//   collapse   4%  any of the above with collapse (and snippets)
+//   full       3%  any of the above with facets, snippets and collapse (the
+//                  issue's "full-featured query")
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -142,8 +144,8 @@ int main(int argc, char** argv) {
     return boolean();
   };
   const std::vector<std::pair<std::string, double>> mix = {
-      {"term", 0.20},    {"two", 0.13},    {"three", 0.13},    {"phrase", 0.13},
-      {"boolean", 0.14}, {"facets", 0.10}, {"snippets", 0.10}, {"collapse", 0.07}};
+      {"term", 0.20},   {"two", 0.13},      {"three", 0.13},    {"phrase", 0.13}, {"boolean", 0.14},
+      {"facets", 0.10}, {"snippets", 0.10}, {"collapse", 0.04}, {"full", 0.03}};
   const std::vector<std::string> plain = {"term", "two", "three", "phrase", "boolean"};
   std::cout << "# scr_query_gen seed=" << seed << " count=" << count << " posts=" << posts.size()
             << "\n# CLASS\tFLAGS\tQUERY\n";
@@ -164,6 +166,9 @@ int main(int argc, char** argv) {
         q = base(plain[uniform(plain.size())]);
       } else if (cls == "collapse") {
         flags = "collapse,snippets";
+        q = base(plain[uniform(plain.size())]);
+      } else if (cls == "full") {
+        flags = "facets,snippets,collapse";
         q = base(plain[uniform(plain.size())]);
       } else {
         q = base(cls);

@@ -17,6 +17,8 @@
 #   --sizes N[,N...]        corpus sizes in posts (default 10000)
 #   --duration_s S          measured seconds per load-generator run (default 5)
 #   --ingest_concurrency C  IngestStream streams of the ingest client (default 1)
+#   --shards N              index shards of the measured search-service (default 2);
+#                           ingest is also measured once with one shard (one writer)
 #   --seed S                corpus and query seed (default 1)
 #   --build_dir DIR         build folder (default build-bench; configured if missing)
 #   --no_build              use the binaries as they are
@@ -31,6 +33,7 @@ root=$PWD
 sizes=10000
 duration_s=5
 ingest_concurrency=1
+shards=2
 seed=1
 build_dir=$root/build-bench
 do_build=1
@@ -44,6 +47,8 @@ while [ $# -gt 0 ]; do
     --duration_s=*) duration_s=${1#*=}; shift ;;
     --ingest_concurrency) ingest_concurrency=$2; shift 2 ;;
     --ingest_concurrency=*) ingest_concurrency=${1#*=}; shift ;;
+    --shards) shards=$2; shift 2 ;;
+    --shards=*) shards=${1#*=}; shift ;;
     --seed) seed=$2; shift 2 ;;
     --seed=*) seed=${1#*=}; shift ;;
     --build_dir) build_dir=$2; shift 2 ;;
@@ -58,7 +63,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$(nice)" -lt 5 ]; then exec nice -n 5 "$0" "$@" --sizes "$sizes" --duration_s "$duration_s" \
-  --ingest_concurrency "$ingest_concurrency" --seed "$seed" --build_dir "$build_dir" \
+  --ingest_concurrency "$ingest_concurrency" --shards "$shards" --seed "$seed" --build_dir "$build_dir" \
   ${search_binary:+--search_binary "$search_binary"} \
   $([ $do_build = 0 ] && echo --no_build) $([ $do_report = 0 ] && echo --no_report); fi
 
@@ -109,6 +114,7 @@ trap cleanup EXIT
   echo "  \"build_type\": \"$(grep -m1 CMAKE_BUILD_TYPE:STRING "$b/CMakeCache.txt" | cut -d= -f2)\","
   echo "  \"duration_s\": $duration_s,"
   echo "  \"ingest_concurrency\": $ingest_concurrency,"
+  echo "  \"shards\": $shards,"
   echo "  \"search_binary\": \"$search_bin\","
   echo "  \"seed\": $seed"
   echo "}"
@@ -136,7 +142,25 @@ for n in "${size_list[@]}"; do
   "$b/bench/scr_query_gen" --posts="$d/corpus/posts.rec" --seed="$seed" --count=300 \
     >"$out/queries-$n.tsv"
 
-  "$search_bin" --listen=127.0.0.1:0 --port_file="$d/search.port" \
+  echo "--- end-to-end ingest, one index writer (1 shard) ---"
+  "$search_bin" --listen=127.0.0.1:0 --port_file="$d/search1.port" --index_shards=1 \
+    --data_dir="$d/search1" 2>"$d/search1.log" &
+  spid=$!
+  pids+=("$spid")
+  sport=$(wait_port "$d/search1.port" "$spid")
+  "$b/ingest-service/ingest-service" --listen=127.0.0.1:0 --port_file="$d/ingest1.port" \
+    --search="127.0.0.1:$sport" --data_dir="$d/ingest1" 2>"$d/ingest1.log" &
+  ipid=$!
+  pids+=("$ipid")
+  iport=$(wait_port "$d/ingest1.port" "$ipid")
+  "$b/bench/scr_bench_ingest" --ingest="127.0.0.1:$iport" --search="127.0.0.1:$sport" \
+    --items="$d/corpus/items.rec" --concurrency="$ingest_concurrency" | tee "$out/ingest1-$n.json"
+  kill -TERM "$ipid" "$spid"
+  wait "$ipid" "$spid" 2>/dev/null || true
+  pids=()
+  rm -rf "$d/search1" "$d/ingest1"
+
+  "$search_bin" --listen=127.0.0.1:0 --port_file="$d/search.port" --index_shards="$shards" \
     --http_listen=127.0.0.1:0 --http_port_file="$d/http.port" --data_dir="$d/search" \
     2>"$d/search.log" &
   spid=$!
@@ -149,7 +173,7 @@ for n in "${size_list[@]}"; do
   pids+=("$ipid")
   iport=$(wait_port "$d/ingest.port" "$ipid")
 
-  echo "--- end-to-end ingest ($ingest_concurrency stream(s)) ---"
+  echo "--- end-to-end ingest, $shards shards ($ingest_concurrency stream(s)) ---"
   "$b/bench/scr_bench_ingest" --ingest="127.0.0.1:$iport" --search="127.0.0.1:$sport" \
     --items="$d/corpus/items.rec" --concurrency="$ingest_concurrency" | tee "$out/ingest-$n.json"
   ingest_hwm=$(hwm_kb "$ipid")

@@ -9,6 +9,8 @@
 #include <memory>
 #include <mutex>
 
+#include "absl/strings/ascii.h"
+
 namespace scr::common {
 namespace {
 
@@ -47,11 +49,47 @@ const icu::Normalizer2* Nfd() {
 
 bool IsSpace(UChar32 c) { return u_isUWhiteSpace(c) || c == 0x00A0 || c == 0x202F || c == 0x2007; }
 
-}  // namespace
+// The ASCII white space of Unicode's White_Space property.
+bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= 0x09 && c <= 0x0D); }
 
-std::string ToNfc(absl::string_view text) { return ToUtf8(Normalize(Nfc(), FromUtf8(text))); }
+bool IsAscii(absl::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
 
-std::string FoldTypography(absl::string_view text) {
+// Applies `slow` (ICU) to the stretches of `text` that hold non-ASCII bytes
+// and `fast` to each byte of the rest. A stretch starts one byte early when
+// an ASCII character precedes it, since that character may combine with the
+// marks that follow ("e" + U+0301); nothing combines across the start of an
+// ASCII character, so normalizing stretch by stretch equals normalizing the
+// whole text. Most text is nearly all ASCII, and ICU's conversions cost far
+// more than the byte loop.
+template <typename Fast, typename Slow>
+std::string BySegments(absl::string_view text, Fast fast, Slow slow) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = i;
+    while (j < text.size() && static_cast<unsigned char>(text[j]) < 0x80) ++j;
+    if (j == text.size()) {
+      for (size_t k = i; k < j; ++k) fast(text[k], out);
+      break;
+    }
+    size_t start = j > i ? j - 1 : j;
+    for (size_t k = i; k < start; ++k) fast(text[k], out);
+    size_t end = j;
+    while (end < text.size() && static_cast<unsigned char>(text[end]) >= 0x80) ++end;
+    out += slow(text.substr(start, end - start));
+    i = end;
+  }
+  return out;
+}
+
+// FoldTypography by ICU, for any text.
+std::string FoldTypographySlow(absl::string_view text) {
   icu::UnicodeString s = Normalize(Nfkc(), FromUtf8(text));
   icu::UnicodeString out;
   for (int32_t i = 0; i < s.length();) {
@@ -106,13 +144,31 @@ std::string FoldTypography(absl::string_view text) {
   return ToUtf8(out);
 }
 
+}  // namespace
+
+std::string ToNfc(absl::string_view text) {
+  if (IsAscii(text)) return std::string(text);
+  return ToUtf8(Normalize(Nfc(), FromUtf8(text)));
+}
+
+std::string FoldTypography(absl::string_view text) {
+  return BySegments(
+      text,
+      [](char c, std::string& out) {
+        out.push_back(c != '\n' && IsAsciiSpace(static_cast<unsigned char>(c)) ? ' ' : c);
+      },
+      FoldTypographySlow);
+}
+
 std::string FoldCase(absl::string_view text) {
+  if (IsAscii(text)) return absl::AsciiStrToLower(text);
   icu::UnicodeString s = FromUtf8(text);
   s.foldCase();
   return ToUtf8(Normalize(Nfc(), s));
 }
 
 std::string StripAccents(absl::string_view text) {
+  if (IsAscii(text)) return std::string(text);
   icu::UnicodeString s = Normalize(Nfd(), FromUtf8(text));
   icu::UnicodeString out;
   for (int32_t i = 0; i < s.length();) {
@@ -125,21 +181,34 @@ std::string StripAccents(absl::string_view text) {
 }
 
 std::string CollapseWhitespace(absl::string_view text) {
-  icu::UnicodeString s = FromUtf8(text);
-  icu::UnicodeString out;
+  std::string out;
+  out.reserve(text.size());
   bool pending_space = false;
-  for (int32_t i = 0; i < s.length();) {
-    UChar32 c = s.char32At(i);
-    i += U16_LENGTH(c);
-    if (IsSpace(c)) {
-      pending_space = !out.isEmpty();
+  const int32_t n = static_cast<int32_t>(text.size());
+  for (int32_t i = 0; i < n;) {
+    const int32_t start = i;
+    UChar32 c = static_cast<unsigned char>(text[i]);
+    bool space;
+    if (c < 0x80) {
+      ++i;
+      space = IsAsciiSpace(static_cast<unsigned char>(c));
+    } else {
+      U8_NEXT(text.data(), i, n, c);
+      space = c >= 0 && IsSpace(c);
+    }
+    if (space) {
+      pending_space = !out.empty();
       continue;
     }
-    if (pending_space) out.append(static_cast<UChar>(' '));
+    if (pending_space) out.push_back(' ');
     pending_space = false;
-    out.append(c);
+    if (c < 0) {
+      out.append("\xEF\xBF\xBD");  // U+FFFD for an ill-formed sequence
+    } else {
+      out.append(text.data() + start, i - start);
+    }
   }
-  return ToUtf8(out);
+  return out;
 }
 
 std::string TruncateUtf8(absl::string_view text, size_t max_bytes) {

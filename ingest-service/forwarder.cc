@@ -115,8 +115,11 @@ absl::StatusOr<int> Forwarder::RunOnce() {
   if (entries->empty()) return 0;
   // A run of consecutive entries of one kind keeps upserts and deletes in order.
   std::vector<OutboxEntry> run;
+  size_t bytes = 0;
   for (OutboxEntry& e : *entries) {
     if (!run.empty() && e.is_delete != run.front().is_delete) break;
+    bytes += e.is_delete ? e.deletion.ByteSizeLong() : e.post.ByteSizeLong();
+    if (!run.empty() && bytes > options_.max_batch_bytes) break;
     run.push_back(std::move(e));
   }
   std::vector<int64_t> seqs;

@@ -48,8 +48,12 @@ class GrpcIndexWriter : public IndexWriter {
 };
 
 struct ForwarderOptions {
-  // Most writes sent in one IndexService call.
-  int batch_size = 256;
+  // Most writes sent in one IndexService call (the service takes up to
+  // 1000). Large batches make large Xapian commits, which index faster.
+  int batch_size = 1000;
+  // Most serialized bytes in one call (the channel's limit is 40 MiB); the
+  // first write always goes, however large.
+  size_t max_batch_bytes = 8 << 20;
   // Backoff after a failed attempt: full jitter over [0, min(max, min*2^n)].
   absl::Duration min_backoff = absl::Milliseconds(50);
   absl::Duration max_backoff = absl::Seconds(5);
