@@ -205,7 +205,8 @@ for n in "${size_list[@]}"; do
 
   echo "--- baselines: raw Xapian and SQLite FTS5 ---"
   "$b/bench/scr_bench_baselines" --posts="$d/corpus/posts.rec" --queries="$out/queries-$n.tsv" \
-    --work_dir="$d/baselines" --qps_duration_s="$duration_s" >"$out/baselines-$n.json"
+    --work_dir="$d/baselines" --qps_duration_s="$duration_s" --service_index="$d/search/index" \
+    >"$out/baselines-$n.json"
   rm -rf "$d"
 done
 
