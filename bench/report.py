@@ -45,6 +45,9 @@ def summarize(run_dir):
             continue
         corpus, ingest, services, base = load(p("corpus")), load(p("ingest")), load(p("services")), load(p("baselines"))
         ingest1 = load(p("ingest1")) if os.path.exists(p("ingest1")) else None
+        if "raw_xapian" not in base or "fts5" not in base:
+            sizes[n] = service_only(run_dir, machine, n, corpus, ingest, services, base)
+            continue
         raw, fts = base["raw_xapian"], base["fts5"]
         e = {"run": machine["timestamp"], "corpus": corpus}
         e["ingest"] = {
@@ -98,14 +101,33 @@ def summarize(run_dir):
                     "qps_vs_raw": ratio(l["qps"], raw_qps),
                     "raw_qps_threads": 1 if c == 1 else 2,
                 }
+        f1 = os.path.join(run_dir, "load1-%s-grpc-1.json" % n)
+        if os.path.exists(f1):
+            l1 = load(f1)
+            search["grpc-1-oneshard"] = {
+                "mode": "grpc", "clients": 1, "qps": round(l1["qps"], 1), "errors": l1["errors"],
+                "p50_ms": l1["latency"]["p50_ms"], "p95_ms": l1["latency"]["p95_ms"],
+                "p99_ms": l1["latency"]["p99_ms"], "plain": l1["classes"].get("_plain"),
+                "classes": {k: v for k, v in l1["classes"].items() if not k.startswith("_")},
+                "p50_vs_raw": ratio(l1["latency"]["p50_ms"], rq["latency"]["p50_ms"]),
+                "p99_vs_raw": ratio(l1["latency"]["p99_ms"], rq["latency"]["p99_ms"]),
+                "qps_vs_raw": ratio(l1["qps"], rq["qps"]["1"]), "raw_qps_threads": 1,
+                "shards": 1,
+            }
         e["search"] = search
+        aq = base.get("adapter", {}).get("query")
+        e["adapter_query"] = {"latency": aq["latency"], "plain": aq["classes"].get("_plain"),
+                              "classes": {k: v for k, v in aq["classes"].items() if not k.startswith("_")},
+                              "qps_1": aq["qps"]["1"], "qps_2": aq["qps"]["2"]} if aq else None
         classes = {}
         g1 = search.get("grpc-1", {}).get("classes", {})
         for cls in ALL_CLASSES:
             s, r, f = g1.get(cls), rq["classes"].get(cls), fq["classes"].get(cls)
             if not (s and r and f):
                 continue
-            classes[cls] = {"service_p50_ms": s["p50_ms"], "raw_p50_ms": r["p50_ms"],
+            a = (e["adapter_query"] or {}).get("classes", {}).get(cls) if e.get("adapter_query") else None
+            classes[cls] = {"adapter_p50_ms": a["p50_ms"] if a else None,
+                            "service_p50_ms": s["p50_ms"], "raw_p50_ms": r["p50_ms"],
                             "fts5_p50_ms": f["p50_ms"], "service_p99_ms": s["p99_ms"],
                             "raw_p99_ms": r["p99_ms"], "fts5_p99_ms": f["p99_ms"],
                             "service_vs_raw": ratio(s["p50_ms"], r["p50_ms"]),
@@ -127,6 +149,11 @@ def summarize(run_dir):
             t.append({"target": "gRPC top-10 without facets p50 <= raw p50 + 0.15 ms",
                       "value": "%.3f ms vs %.3f + 0.15 ms" % (sp["p50_ms"], rp["p50_ms"]),
                       "met": sp["p50_ms"] <= rp["p50_ms"] + 0.15})
+            sp1 = (search.get("grpc-1-oneshard") or {}).get("plain")
+            if sp1:
+                t.append({"target": "the same on a one-shard index (no multi-database merge)",
+                          "value": "%.3f ms vs %.3f + 0.15 ms" % (sp1["p50_ms"], rp["p50_ms"]),
+                          "met": sp1["p50_ms"] <= rp["p50_ms"] + 0.15})
         g2 = search.get("grpc-2")
         if g2:
             t.append({"target": "QPS at 2 gRPC clients >= 0.5x raw Xapian with 2 threads",
@@ -149,6 +176,77 @@ def summarize(run_dir):
     return machine, sizes
 
 
+def service_only(run_dir, machine, n, corpus, ingest, services, base):
+    """A size measured with bench/run.sh --service_only: no baselines, so no
+    ratios; the absolute targets only."""
+    e = {"run": machine["timestamp"], "corpus": corpus, "service_only": True}
+    e["ingest"] = {"service_posts_per_s": ingest["posts_per_s"],
+                   "service_item_mb_per_s": ingest["mb_per_s"],
+                   "service_documents": ingest["document_count"],
+                   "service_seconds": ingest["durable_s"],
+                   "service_streams": ingest["concurrency"],
+                   "service_shards": machine.get("shards", 1)}
+    e["size"] = {"service_bytes": services["index_bytes"]}
+    e["rss_mb"] = {"search_service": round(services["search_vmhwm_kb"] / 1024, 1),
+                   "ingest_service": round(services["ingest_vmhwm_kb"] / 1024, 1)}
+    search = {}
+    for mode in ("grpc", "http"):
+        for c in (1, 2, 4, 16):
+            f = os.path.join(run_dir, "load-%s-%s-%d.json" % (n, mode, c))
+            if not os.path.exists(f):
+                continue
+            l = load(f)
+            search["%s-%d" % (mode, c)] = {
+                "mode": mode, "clients": c, "qps": round(l["qps"], 1), "errors": l["errors"],
+                "p50_ms": l["latency"]["p50_ms"], "p95_ms": l["latency"]["p95_ms"],
+                "p99_ms": l["latency"]["p99_ms"], "plain": l["classes"].get("_plain"),
+                "classes": {k: v for k, v in l["classes"].items() if not k.startswith("_")}}
+    e["search"] = search
+    aq = base.get("adapter", {}).get("query")
+    e["adapter_query"] = {"latency": aq["latency"], "plain": aq["classes"].get("_plain"),
+                          "classes": {k: v for k, v in aq["classes"].items() if not k.startswith("_")},
+                          "qps_1": aq["qps"]["1"], "qps_2": aq["qps"]["2"]} if aq else None
+    t = []
+    full = search.get("grpc-1", {}).get("classes", {}).get("full")
+    if full:
+        t.append({"target": "full-featured query (3 facets, snippets, collapse) p99 <= 50 ms (target at 1M posts)",
+                  "value": "%.2f ms at %s posts" % (full["p99_ms"], n), "met": full["p99_ms"] <= 50})
+    t.append({"target": "search-service RSS <= 1 GiB, ingest-service RSS <= 256 MiB (target at 1M posts)",
+              "value": "%.0f MB, %.0f MB at %s posts" % (e["rss_mb"]["search_service"], e["rss_mb"]["ingest_service"], n),
+              "met": e["rss_mb"]["search_service"] <= 1024 and e["rss_mb"]["ingest_service"] <= 256})
+    e["targets"] = t
+    return e
+
+
+def service_only_tables(w, e):
+    i = e["ingest"]
+    w("\nService only (`bench/run.sh --service_only`): no baselines at this size, so no ratios.\n")
+    w("| end-to-end ingest, %d shards | %.0f posts/s (%.2f MB/s) in %.0f s; %d documents |" % (
+        i["service_shards"], i["service_posts_per_s"], i["service_item_mb_per_s"], i["service_seconds"],
+        i["service_documents"]))
+    w("|---|---|")
+    w("| index size | %s |" % fmt_bytes(e["size"]["service_bytes"]))
+    w("| peak RSS | search %.0f MB, ingest %.0f MB |" % (e["rss_mb"]["search_service"], e["rss_mb"]["ingest_service"]))
+    w("\n| | clients | p50 ms | p95 ms | p99 ms | QPS |")
+    w("|---|---:|---:|---:|---:|---:|")
+    aq = e.get("adapter_query")
+    if aq:
+        w("| service index adapter, in process | 1 | %.3f | %.3f | %.3f | %.0f |" % (
+            aq["latency"]["p50_ms"], aq["latency"]["p95_ms"], aq["latency"]["p99_ms"], aq["qps_1"]))
+    for key in sorted(e["search"], key=lambda k: (e["search"][k]["mode"], e["search"][k]["clients"])):
+        s = e["search"][key]
+        w("| service %s | %d | %.3f | %.3f | %.3f | %.0f |%s" % (
+            "gRPC" if s["mode"] == "grpc" else "HTTP", s["clients"], s["p50_ms"], s["p95_ms"],
+            s["p99_ms"], s["qps"], " %d errors" % s["errors"] if s["errors"] else ""))
+    g1 = e["search"].get("grpc-1", {}).get("classes", {})
+    if g1:
+        w("\n| class (gRPC, 1 client) | p50 ms | p99 ms |")
+        w("|---|---:|---:|")
+        for cls in ALL_CLASSES:
+            if cls in g1:
+                w("| %s | %.3f | %.3f |" % (cls, g1[cls]["p50_ms"], g1[cls]["p99_ms"]))
+
+
 def fmt_bytes(b):
     return "%.1f MB" % (b / 1e6)
 
@@ -168,10 +266,14 @@ def render_chart(summary):
             for n, e in points:
                 g1 = e["search"].get("grpc-1", {})
                 h1 = e["search"].get("http-1", {})
+                nan = float("nan")
+                base = not e.get("service_only")
                 f.write("%d\t%f\t%f\t%f\t%f\t%f\t%f\t%f\n" % (
-                    n, e["ingest"]["service_posts_per_s"], e["ingest"]["raw_posts_per_s"],
-                    e["ingest"]["fts5_posts_per_s"], g1.get("p99_ms", 0), h1.get("p99_ms", 0),
-                    e["raw_query"]["latency"]["p99_ms"], e["fts5_query"]["latency"]["p99_ms"]))
+                    n, e["ingest"]["service_posts_per_s"],
+                    e["ingest"]["raw_posts_per_s"] if base else nan,
+                    e["ingest"]["fts5_posts_per_s"] if base else nan, g1.get("p99_ms", nan), h1.get("p99_ms", nan),
+                    e["raw_query"]["latency"]["p99_ms"] if base else nan,
+                    e["fts5_query"]["latency"]["p99_ms"] if base else nan))
         script = """
 set terminal pngcairo size 1100,440 font ",10"
 set output '%(out)s'
@@ -183,7 +285,7 @@ set key top right
 set format x "%%.0s%%c"
 set title "ingest throughput (posts/s, higher is better)"
 set logscale y
-plot '%(data)s' using 1:2 with linespoints lw 2 pt 7 title "end-to-end service (1 stream)", \
+plot '%(data)s' using 1:2 with linespoints lw 2 pt 7 title "end-to-end service (2 shards, 1 stream)", \
      '' using 1:3 with linespoints lw 2 pt 5 title "raw Xapian, 1 thread", \
      '' using 1:4 with linespoints lw 2 pt 9 title "SQLite FTS5"
 set title "search p99 latency, 1 client, 300-query mix (ms, lower is better)"
@@ -223,6 +325,9 @@ def tables(summary):
         w("| target | measured | |\n|---|---|---|")
         for t in e["targets"]:
             w("| %s | %s | %s |" % (t["target"], t["value"], "met" if t["met"] else "**missed**"))
+        if e.get("service_only"):
+            service_only_tables(w, e)
+            continue
         i = e["ingest"]
         w("\n**Ingest and index** (MB/s: raw pages for the service, title and body text for the baselines)\n")
         w("| | posts/s | MB/s | × raw | index size | × raw | peak RSS |")
@@ -252,21 +357,31 @@ def tables(summary):
             fq["latency"]["p50_ms"] / rq["latency"]["p50_ms"], fq["latency"]["p99_ms"] / rq["latency"]["p99_ms"],
             fq["qps_1"] / rq["qps_1"]))
         w("| SQLite FTS5 | 2 threads | | | | %.0f | | | %.2f |" % (fq["qps_2"], fq["qps_2"] / rq["qps_2"]))
-        for key in sorted(e["search"], key=lambda k: (e["search"][k]["mode"], e["search"][k]["clients"])):
+        aq = e.get("adapter_query")
+        if aq:
+            w("| service index adapter, in process | 1 | %.3f | %.3f | %.3f | %.0f | %.2f | %.2f | %.2f |" % (
+                aq["latency"]["p50_ms"], aq["latency"]["p95_ms"], aq["latency"]["p99_ms"], aq["qps_1"],
+                aq["latency"]["p50_ms"] / rq["latency"]["p50_ms"], aq["latency"]["p99_ms"] / rq["latency"]["p99_ms"],
+                aq["qps_1"] / rq["qps_1"]))
+            w("| service index adapter, in process | 2 threads | | | | %.0f | | | %.2f |" % (aq["qps_2"], aq["qps_2"] / rq["qps_2"]))
+        for key in sorted(e["search"], key=lambda k: (e["search"][k]["mode"], e["search"][k]["clients"], k)):
             s = e["search"][key]
-            w("| service %s | %d | %.3f | %.3f | %.3f | %.0f | %.2f | %.2f | %.2f |%s" % (
-                "gRPC" if s["mode"] == "grpc" else "HTTP", s["clients"], s["p50_ms"], s["p95_ms"],
+            w("| service %s%s | %d | %.3f | %.3f | %.3f | %.0f | %.2f | %.2f | %.2f |%s" % (
+                "gRPC" if s["mode"] == "grpc" else "HTTP", ", 1 shard" if s.get("shards") == 1 else "",
+                s["clients"], s["p50_ms"], s["p95_ms"],
                 s["p99_ms"], s["qps"], s["p50_vs_raw"], s["p99_vs_raw"], s["qps_vs_raw"],
                 " %d errors" % s["errors"] if s["errors"] else ""))
         w("\n**Per query class, 1 client** (p50 / p99 ms; service over gRPC)\n")
-        w("| class | service | raw Xapian | SQLite FTS5 | service × raw (p50) | FTS5 × raw (p50) |")
-        w("|---|---:|---:|---:|---:|---:|")
+        w("| class | service | adapter p50, in process | raw Xapian | SQLite FTS5 | service × raw (p50) | FTS5 × raw (p50) |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
         for cls in ALL_CLASSES:
             v = e["classes"].get(cls)
             if not v:
                 continue
-            w("| %s | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %.2f | %.2f |" % (
-                cls, v["service_p50_ms"], v["service_p99_ms"], v["raw_p50_ms"], v["raw_p99_ms"],
+            w("| %s | %.3f / %.3f | %s | %.3f / %.3f | %.3f / %.3f | %.2f | %.2f |" % (
+                cls, v["service_p50_ms"], v["service_p99_ms"],
+                "%.3f" % v["adapter_p50_ms"] if v.get("adapter_p50_ms") is not None else "",
+                v["raw_p50_ms"], v["raw_p99_ms"],
                 v["fts5_p50_ms"], v["fts5_p99_ms"], v["service_vs_raw"], v["fts5_vs_raw"]))
     w("\n![ingest throughput and p99 latency against corpus size](performance.png)\n")
     return "\n".join(out)

@@ -19,6 +19,9 @@
 #   --ingest_concurrency C  IngestStream streams of the ingest client (default 1)
 #   --shards N              index shards of the measured search-service (default 2);
 #                           ingest is also measured once with one shard (one writer)
+#   --service_only          skip the one-shard ingest pass and the raw Xapian and
+#                           FTS5 baselines (for the largest sizes: the 1M-post
+#                           targets are absolute, not ratios)
 #   --seed S                corpus and query seed (default 1)
 #   --build_dir DIR         build folder (default build-bench; configured if missing)
 #   --no_build              use the binaries as they are
@@ -34,6 +37,7 @@ sizes=10000
 duration_s=5
 ingest_concurrency=1
 shards=2
+service_only=0
 seed=1
 build_dir=$root/build-bench
 do_build=1
@@ -56,6 +60,7 @@ while [ $# -gt 0 ]; do
     --search_binary) search_binary=$2; shift 2 ;;
     --search_binary=*) search_binary=${1#*=}; shift ;;
     --no_build) do_build=0; shift ;;
+    --service_only) service_only=1; shift ;;
     --no_report) do_report=0; shift ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -65,7 +70,8 @@ done
 if [ "$(nice)" -lt 5 ]; then exec nice -n 5 "$0" "$@" --sizes "$sizes" --duration_s "$duration_s" \
   --ingest_concurrency "$ingest_concurrency" --shards "$shards" --seed "$seed" --build_dir "$build_dir" \
   ${search_binary:+--search_binary "$search_binary"} \
-  $([ $do_build = 0 ] && echo --no_build) $([ $do_report = 0 ] && echo --no_report); fi
+  $([ $do_build = 0 ] && echo --no_build) $([ $do_report = 0 ] && echo --no_report) \
+  $([ $service_only = 1 ] && echo --service_only); fi
 
 bbc=$root/../shared/data/bbc-news/news
 if [ ! -d "$bbc" ]; then
@@ -142,6 +148,7 @@ for n in "${size_list[@]}"; do
   "$b/bench/scr_query_gen" --posts="$d/corpus/posts.rec" --seed="$seed" --count=300 \
     >"$out/queries-$n.tsv"
 
+  if [ $service_only = 0 ]; then
   echo "--- end-to-end ingest, one index writer (1 shard) ---"
   "$search_bin" --listen=127.0.0.1:0 --port_file="$d/search1.port" --index_shards=1 \
     --data_dir="$d/search1" 2>"$d/search1.log" &
@@ -155,10 +162,16 @@ for n in "${size_list[@]}"; do
   iport=$(wait_port "$d/ingest1.port" "$ipid")
   "$b/bench/scr_bench_ingest" --ingest="127.0.0.1:$iport" --search="127.0.0.1:$sport" \
     --items="$d/corpus/items.rec" --concurrency="$ingest_concurrency" | tee "$out/ingest1-$n.json"
+  echo "--- search grpc on the one-shard index, 1 client ---"
+  "$b/bench/scr_loadgen" --target="127.0.0.1:$sport" --queries="$out/queries-$n.tsv" \
+    --concurrency=1 --duration_s="$duration_s" --warmup_s=1 --label=grpc-1-oneshard >"$d/load.txt"
+  head -n -1 "$d/load.txt" | head -n 2
+  tail -n 1 "$d/load.txt" >"$out/load1-$n-grpc-1.json"
   kill -TERM "$ipid" "$spid"
   wait "$ipid" "$spid" 2>/dev/null || true
   pids=()
   rm -rf "$d/search1" "$d/ingest1"
+  fi
 
   "$search_bin" --listen=127.0.0.1:0 --port_file="$d/search.port" --index_shards="$shards" \
     --http_listen=127.0.0.1:0 --http_port_file="$d/http.port" --data_dir="$d/search" \
@@ -203,10 +216,10 @@ for n in "${size_list[@]}"; do
   wait "$ipid" "$spid" 2>/dev/null || true
   pids=()
 
-  echo "--- baselines: raw Xapian and SQLite FTS5 ---"
+  echo "--- baselines: raw Xapian and SQLite FTS5; the service's index adapter in process ---"
   "$b/bench/scr_bench_baselines" --posts="$d/corpus/posts.rec" --queries="$out/queries-$n.tsv" \
     --work_dir="$d/baselines" --qps_duration_s="$duration_s" --service_index="$d/search/index" \
-    >"$out/baselines-$n.json"
+    $([ $service_only = 1 ] && echo --skip_xapian --skip_fts5) >"$out/baselines-$n.json"
   rm -rf "$d"
 done
 
