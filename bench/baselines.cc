@@ -273,6 +273,9 @@ struct Fts5Conn {
   explicit Fts5Conn(const std::string& path) {
     Check(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr),
           db, "open");
+    // Readers opening a WAL database at the same moment may meet a brief
+    // lock (recovering the wal-index); wait instead of failing the run.
+    sqlite3_busy_timeout(db, 10000);
     auto prep = [&](const char* sql, sqlite3_stmt** st) {
       Check(sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, nullptr), db, sql);
     };
