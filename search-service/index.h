@@ -72,6 +72,7 @@ struct FacetValueCount {
 struct FacetResult {
   std::string name;
   std::vector<FacetValueCount> values;
+  bool estimated = false;  // counts scaled from part of the matches
 };
 
 struct SearchResults {

@@ -29,6 +29,9 @@ ABSL_FLAG(int, http_threads, 32, "HTTP gateway worker threads (each holds one co
 ABSL_FLAG(int, index_shards, 2,
           "shards of a new index, each with its own writer thread (1..64; about one per core "
           "for indexing); an existing index keeps its count");
+ABSL_FLAG(int64_t, max_exact_facet_matches, scr::search::XapianIndex::kDefaultMaxExactFacetMatches,
+          "facets are counted exactly over this many matches; broader queries get estimated "
+          "counts (flagged counts_are_estimates)");
 ABSL_FLAG(std::string, lexicon, "",
           "entity lexicon TSV for synonyms (docs/LEXICON.md); default: the built-in "
           "lexicon/entities.tsv");
@@ -62,7 +65,13 @@ int main(int argc, char** argv) {
                    << scr::search::XapianIndex::kMaxShards;
     return 2;
   }
-  auto index = scr::search::XapianIndex::Open(data_dir + "/index", lexicon->get(), shards);
+  const int64_t facet_matches = absl::GetFlag(FLAGS_max_exact_facet_matches);
+  if (facet_matches < 1) {
+    SCR_LOG(ERROR) << "--max_exact_facet_matches: " << facet_matches << " must be at least 1";
+    return 2;
+  }
+  auto index =
+      scr::search::XapianIndex::Open(data_dir + "/index", lexicon->get(), shards, facet_matches);
   if (!index.ok()) {
     SCR_LOG(ERROR) << index.status().message();
     return 1;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -203,22 +205,45 @@ bool IsFunctionWord(const std::string& word) {
   return kWords->count(word) > 0;
 }
 
-// Counts the values of a slot that holds one value or a kListSeparator list.
+// Counts the values of a slot that holds one value or a kListSeparator list,
+// in every `stride`-th document the match examines (every one with stride
+// 1). A systematic sample over the match, which runs in document order,
+// spreads over the whole index rather than its oldest part.
 class ListValueSpy : public Xapian::MatchSpy {
  public:
-  explicit ListValueSpy(Xapian::valueno slot) : slot_(slot) {}
+  ListValueSpy(Xapian::valueno slot, int64_t stride) : slot_(slot), stride_(stride) {}
   void operator()(const Xapian::Document& doc, double) override {
-    std::string value = doc.get_value(slot_);
-    if (value.empty()) return;
+    if (seen_++ % stride_ != 0) return;
+    ++sampled_;
+    const std::string value = doc.get_value(slot_);
     for (absl::string_view v : absl::StrSplit(value, kListSeparator, absl::SkipEmpty())) {
-      ++counts_[std::string(v)];
+      auto it = counts_.find(v);
+      if (it == counts_.end()) {
+        counts_.emplace(std::string(v), 1);
+      } else {
+        ++it->second;
+      }
     }
   }
-  const std::map<std::string, int64_t>& counts() const { return counts_; }
+  // Counts of the sampled documents; scaled to all examined ones when the
+  // spy sampled (stride > 1), and then estimated() is true.
+  absl::flat_hash_map<std::string, int64_t> Counts() const {
+    if (!estimated()) return counts_;
+    const double scale = static_cast<double>(seen_) / static_cast<double>(sampled_);
+    absl::flat_hash_map<std::string, int64_t> out;
+    for (const auto& [value, count] : counts_) {
+      out[value] = std::llround(static_cast<double>(count) * scale);
+    }
+    return out;
+  }
+  bool estimated() const { return stride_ > 1 && sampled_ > 0 && seen_ > sampled_; }
 
  private:
   Xapian::valueno slot_;
-  std::map<std::string, int64_t> counts_;
+  int64_t stride_;
+  int64_t seen_ = 0;
+  int64_t sampled_ = 0;
+  absl::flat_hash_map<std::string, int64_t> counts_;
 };
 
 // Replaces the entities Xapian's snippet() escapes (&amp; &lt; &gt;) and
@@ -1032,8 +1057,8 @@ struct XapianIndex::Impl {
     return h;
   }
 
-  std::vector<FacetValueCount> TopValues(const std::map<std::string, int64_t>& counts, int limit,
-                                         const std::vector<std::string>& selected) {
+  std::vector<FacetValueCount> TopValues(const absl::flat_hash_map<std::string, int64_t>& counts,
+                                         int limit, const std::vector<std::string>& selected) {
     std::vector<FacetValueCount> values;
     for (const auto& [value, count] : counts) values.push_back({value, count, false, ""});
     std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
@@ -1054,6 +1079,20 @@ struct XapianIndex::Impl {
     if (facet == "entity") return &f.entities;
     if (facet == "author") return &f.authors;
     return nullptr;
+  }
+
+  // Most matches facets are counted over exactly (XapianIndex::Open).
+  int64_t max_exact_facet_matches = XapianIndex::kDefaultMaxExactFacetMatches;
+
+  // The sampling stride that keeps facet counting near
+  // max_exact_facet_matches documents for `query`: 1 (exact) unless Xapian
+  // estimates more matches, from term statistics, without a match run.
+  int64_t FacetStride(Xapian::Database& db, const Xapian::Query& query) const {
+    Xapian::Enquire probe(db);
+    probe.set_query(query);
+    const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
+    if (estimate <= max_exact_facet_matches) return 1;
+    return (estimate + max_exact_facet_matches - 1) / max_exact_facet_matches;
   }
 
   // True when a word of the query (an unprefixed term, or its stemmed "Z"
@@ -1134,13 +1173,15 @@ struct XapianIndex::Impl {
     if (q.collapse_duplicates) enquire.set_collapse_key(kSlotCluster);
 
     // Facets whose own filter is empty are counted on the main match; the
-    // others need a match without their own filter (multi-select).
+    // others need a match without their own filter (multi-select). Broad
+    // queries count a sample (FacetStride) so that their cost stays bounded.
     std::vector<std::unique_ptr<ListValueSpy>> spies(q.facets.size());
+    const int64_t stride = q.facets.empty() ? 1 : FacetStride(db, query);
     for (size_t i = 0; i < q.facets.size(); ++i) {
       const FacetSpec* spec = FindFacet(q.facets[i]);
       const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
       if (sel == nullptr || sel->empty()) {
-        spies[i] = std::make_unique<ListValueSpy>(spec->slot);
+        spies[i] = std::make_unique<ListValueSpy>(spec->slot, stride);
         enquire.add_matchspy(spies[i].get());
       }
     }
@@ -1160,18 +1201,21 @@ struct XapianIndex::Impl {
     for (size_t i = 0; i < q.facets.size(); ++i) {
       const FacetSpec* spec = FindFacet(q.facets[i]);
       const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
-      std::map<std::string, int64_t> counts;
+      absl::flat_hash_map<std::string, int64_t> counts;
+      bool estimated = false;
       if (spies[i]) {
-        counts = spies[i]->counts();
+        counts = spies[i]->Counts();
+        estimated = spies[i]->estimated();
       } else {
         Xapian::Enquire facet_enquire(db);
         Xapian::Query fq = Combine(text, FilterQuery(q.filter, spec->name));
         facet_enquire.set_query(fq);
         if (q.collapse_duplicates) facet_enquire.set_collapse_key(kSlotCluster);
-        ListValueSpy spy(spec->slot);
+        ListValueSpy spy(spec->slot, FacetStride(db, fq));
         facet_enquire.add_matchspy(&spy);
         facet_enquire.get_mset(0, 0, db.get_doccount());
-        counts = spy.counts();
+        counts = spy.Counts();
+        estimated = spy.estimated();
       }
       static const std::vector<std::string> kNone;
       std::vector<FacetValueCount> values =
@@ -1181,7 +1225,7 @@ struct XapianIndex::Impl {
           if (const common::LexiconEntry* e = lexicon->Find(v.value)) v.label = e->name;
         }
       }
-      results.facets.push_back({spec->name, std::move(values)});
+      results.facets.push_back({spec->name, std::move(values), estimated});
     }
 
     // Snippets highlight the query's terms and, for lexicon entities the
@@ -1308,13 +1352,19 @@ absl::StatusOr<std::vector<std::string>> ShardLayout(const std::string& path, in
 
 absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string& path,
                                                                const common::Lexicon* lexicon,
-                                                               int shards) {
+                                                               int shards,
+                                                               int64_t max_exact_facet_matches) {
   if (shards < 1 || shards > kMaxShards) {
     return absl::InvalidArgumentError(
         absl::StrCat("index shards: ", shards, " is out of range 1..", kMaxShards));
   }
+  if (max_exact_facet_matches < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max exact facet matches: ", max_exact_facet_matches, " must be at least 1"));
+  }
   auto impl = std::make_unique<Impl>();
   impl->path = path;
+  impl->max_exact_facet_matches = max_exact_facet_matches;
   impl->lexicon = lexicon != nullptr ? lexicon : &common::Lexicon::Default();
   absl::Status status = Guard("opening index " + path, [&]() -> absl::Status {
     absl::StatusOr<std::vector<std::string>> paths = ShardLayout(path, shards);

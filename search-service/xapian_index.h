@@ -31,6 +31,7 @@
 #ifndef SCR_SEARCH_XAPIAN_INDEX_H_
 #define SCR_SEARCH_XAPIAN_INDEX_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -49,11 +50,17 @@ class XapianIndex : public Index {
   // written to the first shard's synonym table whenever the lexicon changed.
   // `shards` (1..kMaxShards) applies when the index is created; an existing
   // index keeps the shard count it was made with.
-  static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(const std::string& path,
-                                                           const common::Lexicon* lexicon = nullptr,
-                                                           int shards = 1);
+  // Facets are counted exactly when Xapian estimates at most
+  // `max_exact_facet_matches` matches; broader queries count every k-th
+  // match (k chosen to sample about that many) and scale the counts, flagged
+  // as estimates, which bounds the cost of faceting a broad query on a large
+  // index.
+  static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(
+      const std::string& path, const common::Lexicon* lexicon = nullptr, int shards = 1,
+      int64_t max_exact_facet_matches = kDefaultMaxExactFacetMatches);
 
   static constexpr int kMaxShards = 64;
+  static constexpr int64_t kDefaultMaxExactFacetMatches = 20000;
 
   // The number of shards the index was made with.
   int shard_count() const;

@@ -349,6 +349,54 @@ TEST(XapianIndexLayoutTest, IndexMadeBeforeShardsOpensAsOneShard) {
   EXPECT_FALSE(std::filesystem::exists(path + "/XAPIANDB"));
 }
 
+TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
+  testing_util::TempDir dir;
+  // Facets are counted exactly over 10 matches at least.
+  auto index = XapianIndex::Open(dir.path() + "/index", nullptr, 2, 10);
+  ASSERT_TRUE(index.ok()) << index.status();
+  std::vector<v1::Post> posts;
+  for (int i = 0; i < 200; ++i) {
+    v1::Post p = MakePost("f" + std::to_string(i), "Review " + std::to_string(i),
+                          "neglect review text " + std::to_string(i));
+    p.add_categories(i % 4 == 0 ? "rare" : "common");
+    if (i < 5) p.set_body(p.body() + " narrowword");
+    posts.push_back(p);
+  }
+  ASSERT_TRUE((*index)->Upsert(posts).ok());
+
+  SearchQuery broad;
+  broad.text = "neglect";
+  broad.facets = {"category"};
+  auto r = (*index)->Search(broad);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->facets.size(), 1u);
+  EXPECT_TRUE(r->facets[0].estimated);
+  ASSERT_EQ(r->facets[0].values.size(), 2u);
+  EXPECT_EQ(r->facets[0].values[0].value, "common");
+  int64_t total = r->facets[0].values[0].count + r->facets[0].values[1].count;
+  EXPECT_GT(total, 150) << "scaled towards the 200 matches";
+  EXPECT_LT(total, 260);
+
+  // A filter on the facet itself is counted by a second match: estimated too.
+  broad.filter.categories = {"rare"};
+  r = (*index)->Search(broad);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->facets[0].estimated);
+
+  SearchQuery narrow;
+  narrow.text = "narrowword";
+  narrow.facets = {"category"};
+  r = (*index)->Search(narrow);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->facets[0].estimated);
+  int64_t exact = 0;
+  for (const FacetValueCount& v : r->facets[0].values) exact += v.count;
+  EXPECT_EQ(exact, 5);
+
+  EXPECT_EQ(XapianIndex::Open(dir.path() + "/other", nullptr, 1, 0).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(XapianIndexLayoutTest, BadShardCountIsInvalidArgument) {
   testing_util::TempDir dir;
   EXPECT_EQ(XapianIndex::Open(dir.path() + "/index", nullptr, 0).status().code(),

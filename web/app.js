@@ -413,7 +413,12 @@
         },
         h('span', { class: 'facet-check', 'aria-hidden': 'true' }),
         h('span', { class: 'facet-label', text: label, title: label }),
-        v.count === null ? null : h('span', { class: 'facet-count', text: numberFormat.format(v.count) }));
+        v.count === null ? null : h('span', {
+          class: 'facet-count',
+          // Broad queries on a large index get estimated counts.
+          text: (facet.counts_are_estimates ? '\u2248\u2009' : '') + numberFormat.format(v.count),
+          title: facet.counts_are_estimates ? 'estimated count' : null,
+        }));
         list.append(h('li', null, button));
       }
       el.facets.append(h('section', { class: 'facet', 'data-facet': name },
