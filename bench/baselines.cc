@@ -194,15 +194,21 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
   enquire.set_query(text);
   enquire.set_sort_by_relevance_then_value(kSlotPublished, true);
   if (q.collapse) enquire.set_collapse_key(kSlotCluster);
+  // As the service: spies on the main match, or with collapse on a match of
+  // their own without it.
   std::vector<std::unique_ptr<ListValueSpy>> spies;
   const int64_t stride = q.facets ? FacetStride(db, text) : 1;
+  Xapian::Enquire facet_match(db);
+  facet_match.set_query(text);
+  Xapian::Enquire& spied = q.collapse ? facet_match : enquire;
   if (q.facets) {
     for (Xapian::valueno slot : {kSlotCategories, kSlotYear, kSlotSite}) {
       spies.push_back(std::make_unique<ListValueSpy>(slot, stride));
-      enquire.add_matchspy(spies.back().get());
+      spied.add_matchspy(spies.back().get());
     }
   }
-  Xapian::MSet mset = enquire.get_mset(0, 10, q.facets ? db.get_doccount() : 0);
+  Xapian::MSet mset = enquire.get_mset(0, 10, q.facets && !q.collapse ? db.get_doccount() : 0);
+  if (q.facets && q.collapse) facet_match.get_mset(0, 0, db.get_doccount());
   size_t hits = 0;
   for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
     // As the service: the body-less summary value, or the whole post from

@@ -33,6 +33,35 @@ def ratio(a, b):
     return round(a / b, 3) if b else None
 
 
+def load_figures(l, mode, clients, rq=None):
+    """One load-generator run (its JSON line) as a table entry; with the raw
+    baseline's query figures `rq`, also its ratios to them."""
+    e = {"mode": mode, "clients": clients, "qps": round(l["qps"], 1), "errors": l["errors"],
+         "p50_ms": l["latency"]["p50_ms"], "p95_ms": l["latency"]["p95_ms"],
+         "p99_ms": l["latency"]["p99_ms"], "plain": l["classes"].get("_plain"),
+         "classes": {k: v for k, v in l["classes"].items() if not k.startswith("_")}}
+    if rq:
+        raw_qps = rq["qps"]["1"] if clients == 1 else rq["qps"]["2"]
+        e.update({"p50_vs_raw": ratio(l["latency"]["p50_ms"], rq["latency"]["p50_ms"]),
+                  "p99_vs_raw": ratio(l["latency"]["p99_ms"], rq["latency"]["p99_ms"]),
+                  "qps_vs_raw": ratio(l["qps"], raw_qps),
+                  "raw_qps_threads": 1 if clients == 1 else 2})
+    return e
+
+
+def load_runs(run_dir, n, rq=None):
+    search = {}
+    for mode in ("grpc", "http"):
+        for c in (1, 2, 4, 16):
+            f = os.path.join(run_dir, "load-%s-%s-%d.json" % (n, mode, c))
+            if os.path.exists(f):
+                search["%s-%d" % (mode, c)] = load_figures(load(f), mode, c, rq)
+    f1 = os.path.join(run_dir, "load1-%s-grpc-1.json" % n)
+    if os.path.exists(f1):
+        search["grpc-1-oneshard"] = dict(load_figures(load(f1), "grpc", 1, rq), shards=1)
+    return search
+
+
 def summarize(run_dir):
     machine = load(os.path.join(run_dir, "machine.json"))
     sizes = {}
@@ -83,37 +112,7 @@ def summarize(run_dir):
                           "qps_1": rq["qps"]["1"], "qps_2": rq["qps"]["2"]}
         e["fts5_query"] = {"latency": fq["latency"], "plain": fq["classes"].get("_plain"),
                            "qps_1": fq["qps"]["1"], "qps_2": fq["qps"]["2"]}
-        search = {}
-        for mode in ("grpc", "http"):
-            for c in (1, 2, 4, 16):
-                f = os.path.join(run_dir, "load-%s-%s-%d.json" % (n, mode, c))
-                if not os.path.exists(f):
-                    continue
-                l = load(f)
-                raw_qps = rq["qps"]["1"] if c == 1 else rq["qps"]["2"]
-                search["%s-%d" % (mode, c)] = {
-                    "mode": mode, "clients": c, "qps": round(l["qps"], 1), "errors": l["errors"],
-                    "p50_ms": l["latency"]["p50_ms"], "p95_ms": l["latency"]["p95_ms"],
-                    "p99_ms": l["latency"]["p99_ms"], "plain": l["classes"].get("_plain"),
-                    "classes": {k: v for k, v in l["classes"].items() if not k.startswith("_")},
-                    "p50_vs_raw": ratio(l["latency"]["p50_ms"], rq["latency"]["p50_ms"]),
-                    "p99_vs_raw": ratio(l["latency"]["p99_ms"], rq["latency"]["p99_ms"]),
-                    "qps_vs_raw": ratio(l["qps"], raw_qps),
-                    "raw_qps_threads": 1 if c == 1 else 2,
-                }
-        f1 = os.path.join(run_dir, "load1-%s-grpc-1.json" % n)
-        if os.path.exists(f1):
-            l1 = load(f1)
-            search["grpc-1-oneshard"] = {
-                "mode": "grpc", "clients": 1, "qps": round(l1["qps"], 1), "errors": l1["errors"],
-                "p50_ms": l1["latency"]["p50_ms"], "p95_ms": l1["latency"]["p95_ms"],
-                "p99_ms": l1["latency"]["p99_ms"], "plain": l1["classes"].get("_plain"),
-                "classes": {k: v for k, v in l1["classes"].items() if not k.startswith("_")},
-                "p50_vs_raw": ratio(l1["latency"]["p50_ms"], rq["latency"]["p50_ms"]),
-                "p99_vs_raw": ratio(l1["latency"]["p99_ms"], rq["latency"]["p99_ms"]),
-                "qps_vs_raw": ratio(l1["qps"], rq["qps"]["1"]), "raw_qps_threads": 1,
-                "shards": 1,
-            }
+        search = load_runs(run_dir, n, rq)
         e["search"] = search
         aq = base.get("adapter", {}).get("query")
         e["adapter_query"] = {"latency": aq["latency"], "plain": aq["classes"].get("_plain"),
@@ -189,18 +188,7 @@ def service_only(run_dir, machine, n, corpus, ingest, services, base):
     e["size"] = {"service_bytes": services["index_bytes"]}
     e["rss_mb"] = {"search_service": round(services["search_vmhwm_kb"] / 1024, 1),
                    "ingest_service": round(services["ingest_vmhwm_kb"] / 1024, 1)}
-    search = {}
-    for mode in ("grpc", "http"):
-        for c in (1, 2, 4, 16):
-            f = os.path.join(run_dir, "load-%s-%s-%d.json" % (n, mode, c))
-            if not os.path.exists(f):
-                continue
-            l = load(f)
-            search["%s-%d" % (mode, c)] = {
-                "mode": mode, "clients": c, "qps": round(l["qps"], 1), "errors": l["errors"],
-                "p50_ms": l["latency"]["p50_ms"], "p95_ms": l["latency"]["p95_ms"],
-                "p99_ms": l["latency"]["p99_ms"], "plain": l["classes"].get("_plain"),
-                "classes": {k: v for k, v in l["classes"].items() if not k.startswith("_")}}
+    search = load_runs(run_dir, n)
     e["search"] = search
     aq = base.get("adapter", {}).get("query")
     e["adapter_query"] = {"latency": aq["latency"], "plain": aq["classes"].get("_plain"),

@@ -137,6 +137,36 @@ wait_port() {  # wait_port FILE PID
 }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
+# start_services SUFFIX SHARDS [SEARCH FLAGS...]: search-service and
+# ingest-service with data in $d/search$SUFFIX and $d/ingest$SUFFIX; sets
+# spid, sport, ipid, iport.
+start_services() {
+  local suffix=$1 nshards=$2
+  shift 2
+  "$search_bin" --listen=127.0.0.1:0 --port_file="$d/search$suffix.port" \
+    --index_shards="$nshards" --data_dir="$d/search$suffix" "$@" 2>"$d/search$suffix.log" &
+  spid=$!
+  pids+=("$spid")
+  sport=$(wait_port "$d/search$suffix.port" "$spid")
+  "$b/ingest-service/ingest-service" --listen=127.0.0.1:0 --port_file="$d/ingest$suffix.port" \
+    --search="127.0.0.1:$sport" --data_dir="$d/ingest$suffix" 2>"$d/ingest$suffix.log" &
+  ipid=$!
+  pids+=("$ipid")
+  iport=$(wait_port "$d/ingest$suffix.port" "$ipid")
+}
+
+stop_services() {
+  kill -TERM "$ipid" "$spid"
+  wait "$ipid" "$spid" 2>/dev/null || true
+  pids=()
+}
+
+# ingest OUT_JSON: every item through the running services, timed to durable.
+ingest() {
+  "$b/bench/scr_bench_ingest" --ingest="127.0.0.1:$iport" --search="127.0.0.1:$sport" \
+    --items="$d/corpus/items.rec" --concurrency="$ingest_concurrency" | tee "$1"
+}
+
 IFS=, read -r -a size_list <<<"$sizes"
 for n in "${size_list[@]}"; do
   echo "=== $n posts ==="
@@ -149,46 +179,22 @@ for n in "${size_list[@]}"; do
     >"$out/queries-$n.tsv"
 
   if [ $service_only = 0 ]; then
-  echo "--- end-to-end ingest, one index writer (1 shard) ---"
-  "$search_bin" --listen=127.0.0.1:0 --port_file="$d/search1.port" --index_shards=1 \
-    --data_dir="$d/search1" 2>"$d/search1.log" &
-  spid=$!
-  pids+=("$spid")
-  sport=$(wait_port "$d/search1.port" "$spid")
-  "$b/ingest-service/ingest-service" --listen=127.0.0.1:0 --port_file="$d/ingest1.port" \
-    --search="127.0.0.1:$sport" --data_dir="$d/ingest1" 2>"$d/ingest1.log" &
-  ipid=$!
-  pids+=("$ipid")
-  iport=$(wait_port "$d/ingest1.port" "$ipid")
-  "$b/bench/scr_bench_ingest" --ingest="127.0.0.1:$iport" --search="127.0.0.1:$sport" \
-    --items="$d/corpus/items.rec" --concurrency="$ingest_concurrency" | tee "$out/ingest1-$n.json"
-  echo "--- search grpc on the one-shard index, 1 client ---"
-  "$b/bench/scr_loadgen" --target="127.0.0.1:$sport" --queries="$out/queries-$n.tsv" \
-    --concurrency=1 --duration_s="$duration_s" --warmup_s=1 --label=grpc-1-oneshard >"$d/load.txt"
-  head -n -1 "$d/load.txt" | head -n 2
-  tail -n 1 "$d/load.txt" >"$out/load1-$n-grpc-1.json"
-  kill -TERM "$ipid" "$spid"
-  wait "$ipid" "$spid" 2>/dev/null || true
-  pids=()
-  rm -rf "$d/search1" "$d/ingest1"
+    echo "--- end-to-end ingest, one index writer (1 shard) ---"
+    start_services 1 1
+    ingest "$out/ingest1-$n.json"
+    echo "--- search grpc on the one-shard index, 1 client ---"
+    "$b/bench/scr_loadgen" --target="127.0.0.1:$sport" --queries="$out/queries-$n.tsv" \
+      --concurrency=1 --duration_s="$duration_s" --warmup_s=1 --label=grpc-1-oneshard >"$d/load.txt"
+    head -n -1 "$d/load.txt" | head -n 2
+    tail -n 1 "$d/load.txt" >"$out/load1-$n-grpc-1.json"
+    stop_services
+    rm -rf "$d/search1" "$d/ingest1"
   fi
 
-  "$search_bin" --listen=127.0.0.1:0 --port_file="$d/search.port" --index_shards="$shards" \
-    --http_listen=127.0.0.1:0 --http_port_file="$d/http.port" --data_dir="$d/search" \
-    2>"$d/search.log" &
-  spid=$!
-  pids+=("$spid")
-  sport=$(wait_port "$d/search.port" "$spid")
+  start_services "" "$shards" --http_listen=127.0.0.1:0 --http_port_file="$d/http.port"
   hport=$(wait_port "$d/http.port" "$spid")
-  "$b/ingest-service/ingest-service" --listen=127.0.0.1:0 --port_file="$d/ingest.port" \
-    --search="127.0.0.1:$sport" --data_dir="$d/ingest" 2>"$d/ingest.log" &
-  ipid=$!
-  pids+=("$ipid")
-  iport=$(wait_port "$d/ingest.port" "$ipid")
-
   echo "--- end-to-end ingest, $shards shards ($ingest_concurrency stream(s)) ---"
-  "$b/bench/scr_bench_ingest" --ingest="127.0.0.1:$iport" --search="127.0.0.1:$sport" \
-    --items="$d/corpus/items.rec" --concurrency="$ingest_concurrency" | tee "$out/ingest-$n.json"
+  ingest "$out/ingest-$n.json"
   ingest_hwm=$(hwm_kb "$ipid")
   index_bytes=$(du -sb "$d/search" | cut -f1)
 
@@ -212,9 +218,7 @@ for n in "${size_list[@]}"; do
   search_hwm=$(hwm_kb "$spid")
   echo "{\"search_vmhwm_kb\": $search_hwm, \"ingest_vmhwm_kb\": $ingest_hwm, \"index_bytes\": $index_bytes}" \
     | tee "$out/services-$n.json"
-  kill -TERM "$ipid" "$spid"
-  wait "$ipid" "$spid" 2>/dev/null || true
-  pids=()
+  stop_services
 
   echo "--- baselines: raw Xapian and SQLite FTS5; the service's index adapter in process ---"
   "$b/bench/scr_bench_baselines" --posts="$d/corpus/posts.rec" --queries="$out/queries-$n.tsv" \

@@ -1175,18 +1175,27 @@ struct XapianIndex::Impl {
     // Facets whose own filter is empty are counted on the main match; the
     // others need a match without their own filter (multi-select). Broad
     // queries count a sample (FacetStride) so that their cost stays bounded.
+    // Spies see every match before collapsing, so with collapse on they run
+    // in a match of their own without it: collapsing every match (instead
+    // of just enough for the page) was most of a faceted, collapsed query.
     std::vector<std::unique_ptr<ListValueSpy>> spies(q.facets.size());
     const int64_t stride = q.facets.empty() ? 1 : FacetStride(db, query);
+    Xapian::Enquire facet_match(db);
+    facet_match.set_query(query);
+    Xapian::Enquire& spied = q.collapse_duplicates ? facet_match : enquire;
+    bool any_spy = false;
     for (size_t i = 0; i < q.facets.size(); ++i) {
       const FacetSpec* spec = FindFacet(q.facets[i]);
       const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
       if (sel == nullptr || sel->empty()) {
         spies[i] = std::make_unique<ListValueSpy>(spec->slot, stride);
-        enquire.add_matchspy(spies[i].get());
+        spied.add_matchspy(spies[i].get());
+        any_spy = true;
       }
     }
-    Xapian::doccount check_at_least = q.facets.empty() ? 0 : db.get_doccount();
+    Xapian::doccount check_at_least = any_spy && &spied == &enquire ? db.get_doccount() : 0;
     Xapian::MSet mset = enquire.get_mset(q.offset, q.limit, check_at_least);
+    if (any_spy && &spied == &facet_match) facet_match.get_mset(0, 0, db.get_doccount());
     results.estimated_total = mset.get_matches_estimated();
     results.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     // Spelling suggestions cost about as much as the search itself, so they
@@ -1210,7 +1219,6 @@ struct XapianIndex::Impl {
         Xapian::Enquire facet_enquire(db);
         Xapian::Query fq = Combine(text, FilterQuery(q.filter, spec->name));
         facet_enquire.set_query(fq);
-        if (q.collapse_duplicates) facet_enquire.set_collapse_key(kSlotCluster);
         ListValueSpy spy(spec->slot, FacetStride(db, fq));
         facet_enquire.add_matchspy(&spy);
         facet_enquire.get_mset(0, 0, db.get_doccount());
