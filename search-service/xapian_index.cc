@@ -1057,10 +1057,27 @@ struct XapianIndex::Impl {
     return h;
   }
 
+  // The `limit` most frequent values. Values that differ only in case or
+  // spacing ("Policy", "policy") are one value, as they are for filters,
+  // shown in their most frequent spelling.
   std::vector<FacetValueCount> TopValues(const absl::flat_hash_map<std::string, int64_t>& counts,
                                          int limit, const std::vector<std::string>& selected) {
+    struct Merged {
+      int64_t total = 0;
+      int64_t best = -1;
+      std::string shown;
+    };
+    absl::flat_hash_map<std::string, Merged> merged;
+    for (const auto& [value, count] : counts) {
+      Merged& m = merged[BooleanValue(value)];
+      m.total += count;
+      if (count > m.best || (count == m.best && value < m.shown)) {
+        m.best = count;
+        m.shown = value;
+      }
+    }
     std::vector<FacetValueCount> values;
-    for (const auto& [value, count] : counts) values.push_back({value, count, false, ""});
+    for (const auto& [key, m] : merged) values.push_back({m.shown, m.total, false, ""});
     std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
       return a.count != b.count ? a.count > b.count : a.value < b.value;
     });

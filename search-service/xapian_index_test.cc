@@ -397,6 +397,27 @@ TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_P(XapianIndexTest, FacetValuesDifferingInCaseAreOneValue) {
+  std::vector<v1::Post> posts;
+  for (int i = 0; i < 5; ++i) {
+    v1::Post p = MakePost("c" + std::to_string(i), "Policy " + std::to_string(i), "policy text");
+    p.add_categories(i < 3 ? "Policy" : "policy");
+    posts.push_back(p);
+  }
+  ASSERT_TRUE(index_->Upsert(posts).ok());
+  SearchQuery q;
+  q.text = "policy";
+  q.facets = {"category"};
+  q.filter.categories = {"POLICY"};
+  auto r = index_->Search(q);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->facets.size(), 1u);
+  ASSERT_EQ(r->facets[0].values.size(), 1u);
+  EXPECT_EQ(r->facets[0].values[0].value, "Policy") << "the most frequent spelling";
+  EXPECT_EQ(r->facets[0].values[0].count, 5);
+  EXPECT_TRUE(r->facets[0].values[0].selected);
+}
+
 TEST(XapianIndexLayoutTest, BadShardCountIsInvalidArgument) {
   testing_util::TempDir dir;
   EXPECT_EQ(XapianIndex::Open(dir.path() + "/index", nullptr, 0).status().code(),
