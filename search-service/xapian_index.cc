@@ -225,16 +225,16 @@ class ListValueSpy : public Xapian::MatchSpy {
       }
     }
   }
-  // Counts of the sampled documents; scaled to all examined ones when the
-  // spy sampled (stride > 1), and then estimated() is true.
-  absl::flat_hash_map<std::string, int64_t> Counts() const {
-    if (!estimated()) return counts_;
-    const double scale = static_cast<double>(seen_) / static_cast<double>(sampled_);
-    absl::flat_hash_map<std::string, int64_t> out;
-    for (const auto& [value, count] : counts_) {
-      out[value] = std::llround(static_cast<double>(count) * scale);
+  // The counts, moved out: those of the sampled documents, scaled to all
+  // examined ones when the spy sampled (and then estimated() is true).
+  absl::flat_hash_map<std::string, int64_t> TakeCounts() {
+    if (estimated()) {
+      const double scale = static_cast<double>(seen_) / static_cast<double>(sampled_);
+      for (auto& [value, count] : counts_) {
+        count = std::llround(static_cast<double>(count) * scale);
+      }
     }
-    return out;
+    return std::move(counts_);
   }
   bool estimated() const { return stride_ > 1 && sampled_ > 0 && seen_ > sampled_; }
 
@@ -1105,6 +1105,7 @@ struct XapianIndex::Impl {
   // max_exact_facet_matches documents for `query`: 1 (exact) unless Xapian
   // estimates more matches, from term statistics, without a match run.
   int64_t FacetStride(Xapian::Database& db, const Xapian::Query& query) const {
+    if (static_cast<int64_t>(db.get_doccount()) <= max_exact_facet_matches) return 1;
     Xapian::Enquire probe(db);
     probe.set_query(query);
     const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
@@ -1197,22 +1198,27 @@ struct XapianIndex::Impl {
     // of just enough for the page) was most of a faceted, collapsed query.
     std::vector<std::unique_ptr<ListValueSpy>> spies(q.facets.size());
     const int64_t stride = q.facets.empty() ? 1 : FacetStride(db, query);
-    Xapian::Enquire facet_match(db);
-    facet_match.set_query(query);
-    Xapian::Enquire& spied = q.collapse_duplicates ? facet_match : enquire;
-    bool any_spy = false;
+    std::optional<Xapian::Enquire> facet_match;
     for (size_t i = 0; i < q.facets.size(); ++i) {
       const FacetSpec* spec = FindFacet(q.facets[i]);
       const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
-      if (sel == nullptr || sel->empty()) {
-        spies[i] = std::make_unique<ListValueSpy>(spec->slot, stride);
-        spied.add_matchspy(spies[i].get());
-        any_spy = true;
+      if (sel != nullptr && !sel->empty()) continue;
+      spies[i] = std::make_unique<ListValueSpy>(spec->slot, stride);
+      if (!q.collapse_duplicates) {
+        enquire.add_matchspy(spies[i].get());
+        continue;
       }
+      if (!facet_match) {
+        facet_match.emplace(db);
+        facet_match->set_query(query);
+      }
+      facet_match->add_matchspy(spies[i].get());
     }
-    Xapian::doccount check_at_least = any_spy && &spied == &enquire ? db.get_doccount() : 0;
-    Xapian::MSet mset = enquire.get_mset(q.offset, q.limit, check_at_least);
-    if (any_spy && &spied == &facet_match) facet_match.get_mset(0, 0, db.get_doccount());
+    const bool spies_on_main =
+        !q.collapse_duplicates &&
+        std::any_of(spies.begin(), spies.end(), [](const auto& s) { return s != nullptr; });
+    Xapian::MSet mset = enquire.get_mset(q.offset, q.limit, spies_on_main ? db.get_doccount() : 0);
+    if (facet_match) facet_match->get_mset(0, 0, db.get_doccount());
     results.estimated_total = mset.get_matches_estimated();
     results.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     // Spelling suggestions cost about as much as the search itself, so they
@@ -1230,8 +1236,8 @@ struct XapianIndex::Impl {
       absl::flat_hash_map<std::string, int64_t> counts;
       bool estimated = false;
       if (spies[i]) {
-        counts = spies[i]->Counts();
         estimated = spies[i]->estimated();
+        counts = spies[i]->TakeCounts();
       } else {
         Xapian::Enquire facet_enquire(db);
         Xapian::Query fq = Combine(text, FilterQuery(q.filter, spec->name));
@@ -1239,8 +1245,8 @@ struct XapianIndex::Impl {
         ListValueSpy spy(spec->slot, FacetStride(db, fq));
         facet_enquire.add_matchspy(&spy);
         facet_enquire.get_mset(0, 0, db.get_doccount());
-        counts = spy.Counts();
         estimated = spy.estimated();
+        counts = spy.TakeCounts();
       }
       static const std::vector<std::string> kNone;
       std::vector<FacetValueCount> values =
@@ -1415,14 +1421,14 @@ int XapianIndex::shard_count() const { return static_cast<int>(impl_->shards.siz
 
 namespace {
 
-// Sends each shard its part of a batch and waits for all of them. `part`
-// adds item `i` to a shard's PendingWrite. Outcomes come back in the
+// Sends each shard its part of a batch and waits for all of them.
+// `id_of(i)` is item i's post id; `add` adds item i to a shard's
+// PendingWrite. Outcomes come back in the
 // batch's order; any shard's error fails the whole call (a retry is safe:
 // parts already committed come back as kStale or kNotFound).
-template <typename AddFn>
+template <typename IdFn, typename AddFn>
 absl::StatusOr<std::vector<WriteOutcome>> WriteToShards(
-    const std::vector<std::unique_ptr<Shard>>& shards, size_t count,
-    const std::function<absl::string_view(size_t)>& id_of, AddFn add) {
+    const std::vector<std::unique_ptr<Shard>>& shards, size_t count, IdFn id_of, AddFn add) {
   std::vector<PendingWrite> writes(shards.size());
   std::vector<std::vector<size_t>> positions(shards.size());
   for (size_t i = 0; i < count; ++i) {
