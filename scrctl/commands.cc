@@ -13,7 +13,6 @@
 #include <sstream>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -22,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/content_type.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "scr/v1/ingest.grpc.pb.h"
 #include "scr/v1/search.grpc.pb.h"
@@ -107,13 +107,7 @@ bool IsTerminal() { return isatty(STDERR_FILENO) == 1; }
 std::string ContentTypeFor(const std::filesystem::path& path) {
   std::string forced = absl::GetFlag(FLAGS_content_type);
   if (!forced.empty()) return forced;
-  std::string ext = absl::AsciiStrToLower(path.extension().string());
-  if (ext == ".txt" || ext == ".text" || ext == ".md") return "text/plain";
-  if (ext == ".html" || ext == ".htm" || ext == ".xhtml") return "text/html";
-  if (ext == ".rss") return "application/rss+xml";
-  if (ext == ".atom") return "application/atom+xml";
-  if (ext == ".xml" || ext == ".wxr") return "application/xml";
-  return "";  // the service sniffs
+  return common::ContentTypeForFileName(path.filename().string());  // "": the service sniffs
 }
 
 // Expands folders (recursively, sorted) into files. Reports missing paths.

@@ -26,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/content_type.h"
 #include "ingest-service/normalizer.h"
 #include "scr/v1/ingest.pb.h"
 #include "tests/test_util.h"
@@ -59,23 +60,12 @@ std::vector<std::string> SampleNames() {
   return names;
 }
 
-// Same mapping as scrctl's ContentTypeFor.
-std::string ContentTypeFor(const fs::path& path) {
-  std::string ext = absl::AsciiStrToLower(path.extension().string());
-  if (ext == ".txt" || ext == ".text" || ext == ".md") return "text/plain";
-  if (ext == ".html" || ext == ".htm" || ext == ".xhtml") return "text/html";
-  if (ext == ".rss") return "application/rss+xml";
-  if (ext == ".atom") return "application/atom+xml";
-  if (ext == ".xml" || ext == ".wxr") return "application/xml";
-  return "";
-}
-
 // The golden JSON of one sample, or an error text starting with "ERROR".
 std::string NormalizeToJson(const std::string& name) {
   fs::path path = SamplesDir() / name;
   ingest::RawItem item;
   item.content = testing_util::ReadFile(path.string());
-  item.content_type = ContentTypeFor(path);
+  item.content_type = common::ContentTypeForFileName(path.filename().string());
   item.fetch_time = absl::FromCivil(absl::CivilSecond(2024, 1, 2, 3, 4, 5), absl::UTCTimeZone());
   ingest::Normalizer normalizer;
   auto result = normalizer.Normalize(item, kVersion);

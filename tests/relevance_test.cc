@@ -27,12 +27,12 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/content_type.h"
 #include "ingest-service/normalizer.h"
 #include "search-service/xapian_index.h"
 #include "tests/test_util.h"
@@ -202,20 +202,18 @@ class RelevanceTest : public ::testing::Test {
     }
     bbc_count_ = static_cast<int>(files.size());
 
-    static const std::map<std::string, std::string> kTypes = {{".txt", "text/plain"},
-                                                              {".html", "text/html"},
-                                                              {".rss", "application/rss+xml"},
-                                                              {".atom", "application/atom+xml"},
-                                                              {".xml", "application/xml"}};
     std::vector<std::filesystem::path> samples;
     for (const auto& f : std::filesystem::directory_iterator(SourcePath("samples"))) {
-      if (kTypes.count(f.path().extension().string())) samples.push_back(f.path());
+      const std::string name = f.path().filename().string();
+      if (name != "README.md" && !common::ContentTypeForFileName(name).empty()) {
+        samples.push_back(f.path());
+      }
     }
     std::sort(samples.begin(), samples.end());
     for (const auto& f : samples) {
       ingest::RawItem item;
       item.content = testing_util::ReadFile(f.string());
-      item.content_type = kTypes.at(f.extension().string());
+      item.content_type = common::ContentTypeForFileName(f.filename().string());
       add(item, "");
     }
     all_keys_ = new std::set<std::string>(std::move(seen_keys));
