@@ -778,8 +778,7 @@ struct XapianIndex::Impl {
   }
   const common::Lexicon* lexicon = nullptr;
 
-  // The databases readers open together, one per shard.
-  std::vector<std::string> shard_paths;
+  // The shards, which readers open together.
   std::vector<std::unique_ptr<Shard>> shards;
 
   // Readers are pooled: each is used by one thread at a time and reopened
@@ -792,7 +791,7 @@ struct XapianIndex::Impl {
   // A database over every shard. Throws Xapian errors.
   std::unique_ptr<Xapian::Database> OpenAll() const {
     auto db = std::make_unique<Xapian::Database>();
-    for (const std::string& p : shard_paths) db->add_database(Xapian::Database(p));
+    for (const auto& shard : shards) db->add_database(Xapian::Database(shard->path()));
     return db;
   }
 
@@ -1400,13 +1399,12 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
   absl::Status status = Guard("opening index " + path, [&]() -> absl::Status {
     absl::StatusOr<std::vector<std::string>> paths = ShardLayout(path, shards);
     if (!paths.ok()) return paths.status();
-    impl->shard_paths = *paths;
-    for (size_t i = 0; i < impl->shard_paths.size(); ++i) {
+    for (size_t i = 0; i < paths->size(); ++i) {
       std::vector<std::string> others;
-      for (size_t j = 0; j < impl->shard_paths.size(); ++j) {
-        if (j != i) others.push_back(impl->shard_paths[j]);
+      for (size_t j = 0; j < paths->size(); ++j) {
+        if (j != i) others.push_back((*paths)[j]);
       }
-      impl->shards.push_back(std::make_unique<Shard>(impl->shard_paths[i], std::move(others),
+      impl->shards.push_back(std::make_unique<Shard>((*paths)[i], std::move(others),
                                                      &impl->generation, impl->lexicon,
                                                      /*keeps_synonyms=*/i == 0));
       impl->shards.back()->Open();
