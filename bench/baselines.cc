@@ -31,6 +31,7 @@
 #include <sqlite3.h>
 #include <xapian.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -91,6 +92,22 @@ scr::v1::Post ToPost(scr::bench::Record& r) {
   return p;
 }
 
+constexpr int kSampleBuckets = 64;
+
+// The service's sample bucket of a post id (XapianIndex's SampleBucket):
+// FNV-1a through splitmix64's finalizer.
+int SampleBucket(const std::string& id) {
+  uint64_t z = 1469598103934665603ULL;
+  for (unsigned char c : id) {
+    z ^= c;
+    z *= 1099511628211ULL;
+  }
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<int>(z % kSampleBuckets);
+}
+
 // The document XapianIndex::BuildDocument builds (entities and simhash bands
 // aside: the synthetic posts carry none).
 Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Post& post) {
@@ -104,6 +121,7 @@ Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Po
   indexer.increase_termpos();
   indexer.index_text(body);
   doc.add_boolean_term("Q" + post.id());
+  doc.add_boolean_term(absl::StrCat("XS", SampleBucket(post.id())));
   for (const std::string& c : post.categories()) doc.add_boolean_term("XC" + BooleanValue(c));
   for (const std::string& t : post.tags()) doc.add_boolean_term("K" + BooleanValue(t));
   if (!post.site().empty()) doc.add_boolean_term("H" + BooleanValue(post.site()));
@@ -129,12 +147,11 @@ Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Po
   return doc;
 }
 
-// The service's facet spy: every `stride`-th examined document's values.
+// The service's facet spy (counts are scaled afterwards, not here).
 class ListValueSpy : public Xapian::MatchSpy {
  public:
-  ListValueSpy(Xapian::valueno slot, int64_t stride) : slot_(slot), stride_(stride) {}
+  explicit ListValueSpy(Xapian::valueno slot) : slot_(slot) {}
   void operator()(const Xapian::Document& doc, double) override {
-    if (seen_++ % stride_ != 0) return;
     const std::string value = doc.get_value(slot_);
     for (absl::string_view v : absl::StrSplit(value, kListSeparator, absl::SkipEmpty())) {
       auto it = counts_.find(v);
@@ -148,18 +165,26 @@ class ListValueSpy : public Xapian::MatchSpy {
 
  private:
   Xapian::valueno slot_;
-  int64_t stride_;
-  int64_t seen_ = 0;
   absl::flat_hash_map<std::string, int64_t> counts_;
 };
 
-// The service's sampling stride (XapianIndex, 20,000 exact matches).
-int64_t FacetStride(Xapian::Database& db, const Xapian::Query& query) {
+// The service's facet sample (XapianIndex, 20,000 exact matches): the
+// filter to the sample buckets expected to hold about 20,000 matches, or an
+// empty query to count every match. The baseline's own index always has
+// every post in a bucket, so unlike the service it does not check.
+Xapian::Query FacetSampleFilter(Xapian::Database& db, const Xapian::Query& query) {
   constexpr int64_t kMaxExact = 20000;
+  if (static_cast<int64_t>(db.get_doccount()) <= kMaxExact) return Xapian::Query();
   Xapian::Enquire probe(db);
   probe.set_query(query);
   const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
-  return estimate <= kMaxExact ? 1 : (estimate + kMaxExact - 1) / kMaxExact;
+  if (estimate <= kMaxExact) return Xapian::Query();
+  const int64_t k = std::clamp<int64_t>((kMaxExact * kSampleBuckets + estimate - 1) / estimate, 1,
+                                        kSampleBuckets);
+  if (k == kSampleBuckets) return Xapian::Query();
+  std::vector<Xapian::Query> buckets;
+  for (int b = 0; b < k; ++b) buckets.emplace_back(absl::StrCat("XS", b));
+  return Xapian::Query(Xapian::Query::OP_OR, buckets.begin(), buckets.end());
 }
 
 // One query the way XapianIndex::RunSearch answers it; returns the hit count.
@@ -194,21 +219,25 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
   enquire.set_query(text);
   enquire.set_sort_by_relevance_then_value(kSlotPublished, true);
   if (q.collapse) enquire.set_collapse_key(kSlotCluster);
-  // As the service: spies on the main match, or with collapse on a match of
-  // their own without it.
+  // As the service: exact counts on the main match, or, with collapse or a
+  // sample, on an unweighted match of their own, filtered to the sample.
   std::vector<std::unique_ptr<ListValueSpy>> spies;
-  const int64_t stride = q.facets ? FacetStride(db, text) : 1;
+  const Xapian::Query sample = q.facets ? FacetSampleFilter(db, text) : Xapian::Query();
+  const bool on_main = q.facets && !q.collapse && sample.empty();
+  const bool own_match = q.facets && !on_main;
   Xapian::Enquire facet_match(db);
-  facet_match.set_query(text);
-  Xapian::Enquire& spied = q.collapse ? facet_match : enquire;
+  facet_match.set_query(sample.empty() ? text
+                                       : Xapian::Query(Xapian::Query::OP_FILTER, text, sample));
+  facet_match.set_weighting_scheme(Xapian::BoolWeight());
+  Xapian::Enquire& spied = own_match ? facet_match : enquire;
   if (q.facets) {
     for (Xapian::valueno slot : {kSlotCategories, kSlotYear, kSlotSite}) {
-      spies.push_back(std::make_unique<ListValueSpy>(slot, stride));
+      spies.push_back(std::make_unique<ListValueSpy>(slot));
       spied.add_matchspy(spies.back().get());
     }
   }
-  Xapian::MSet mset = enquire.get_mset(0, 10, q.facets && !q.collapse ? db.get_doccount() : 0);
-  if (q.facets && q.collapse) facet_match.get_mset(0, 0, db.get_doccount());
+  Xapian::MSet mset = enquire.get_mset(0, 10, on_main ? db.get_doccount() : 0);
+  if (own_match) facet_match.get_mset(0, 0, db.get_doccount());
   size_t hits = 0;
   for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
     // As the service: the body-less summary value, or the whole post from

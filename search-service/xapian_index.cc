@@ -56,6 +56,8 @@ constexpr int kNearDuplicateBits = 3;
 constexpr int kSimHashBands = 4;
 // Bodies shorter than this are too short to fingerprint reliably.
 constexpr size_t kMinNearDuplicateBodyBytes = 200;
+// How many sample buckets (SampleTerm) posts are spread over.
+constexpr int kSampleBuckets = 64;
 
 // Separator inside multi-valued facet slots.
 constexpr char kListSeparator = '\x1f';
@@ -102,6 +104,13 @@ std::string BooleanValue(absl::string_view value) {
 }
 
 std::string IdTerm(absl::string_view id) { return absl::StrCat("Q", id); }
+
+// Boolean term of sample bucket `b`: every post is in exactly one of
+// kSampleBuckets buckets, chosen by a hash of its id, so the posts of any
+// query fall into the buckets evenly and "query AND buckets 0..k-1" is an
+// unbiased k/kSampleBuckets sample of its matches that Xapian can walk
+// without walking the rest.
+std::string SampleTerm(int b) { return absl::StrCat("XS", b); }
 
 std::string VersionKey(absl::string_view id) { return absl::StrCat("v:", id); }
 
@@ -205,13 +214,28 @@ bool IsFunctionWord(const std::string& word) {
   return kWords->count(word) > 0;
 }
 
+// How facet counting samples a query's matches. Exact: no filter, stride 1.
+// With sample buckets: the match is filtered to buckets 0..k-1 and every
+// count is multiplied by `scale` (kSampleBuckets / k). On an index whose
+// posts lack bucket terms (made before they existed): every `stride`-th
+// document the match examines is counted, which bounds the counting but not
+// the walk.
+struct FacetSample {
+  Xapian::Query filter;
+  double scale = 1.0;
+  int64_t stride = 1;
+  bool estimated() const { return scale != 1.0 || stride > 1; }
+};
+
 // Counts the values of a slot that holds one value or a kListSeparator list,
 // in every `stride`-th document the match examines (every one with stride
-// 1). A systematic sample over the match, which runs in document order,
-// spreads over the whole index rather than its oldest part.
+// 1), scaled by FacetSample::scale. A systematic sample over the match,
+// which runs in document order, spreads over the whole index rather than
+// its oldest part.
 class ListValueSpy : public Xapian::MatchSpy {
  public:
-  ListValueSpy(Xapian::valueno slot, int64_t stride) : slot_(slot), stride_(stride) {}
+  ListValueSpy(Xapian::valueno slot, const FacetSample& sample)
+      : slot_(slot), stride_(sample.stride), scale_(sample.scale) {}
   void operator()(const Xapian::Document& doc, double) override {
     if (seen_++ % stride_ != 0) return;
     ++sampled_;
@@ -226,21 +250,23 @@ class ListValueSpy : public Xapian::MatchSpy {
     }
   }
   // The counts, moved out: those of the sampled documents, scaled to all
-  // examined ones when the spy sampled (and then estimated() is true).
+  // matches when the spy sampled (and then estimated() is true).
   absl::flat_hash_map<std::string, int64_t> TakeCounts() {
     if (estimated()) {
-      const double scale = static_cast<double>(seen_) / static_cast<double>(sampled_);
+      double scale = scale_;
+      if (sampled_ > 0) scale *= static_cast<double>(seen_) / static_cast<double>(sampled_);
       for (auto& [value, count] : counts_) {
-        count = std::llround(static_cast<double>(count) * scale);
+        count = std::max<int64_t>(1, std::llround(static_cast<double>(count) * scale));
       }
     }
     return std::move(counts_);
   }
-  bool estimated() const { return stride_ > 1 && sampled_ > 0 && seen_ > sampled_; }
+  bool estimated() const { return scale_ != 1.0 || (stride_ > 1 && seen_ > sampled_); }
 
  private:
   Xapian::valueno slot_;
   int64_t stride_;
+  double scale_;
   int64_t seen_ = 0;
   int64_t sampled_ = 0;
   absl::flat_hash_map<std::string, int64_t> counts_;
@@ -323,15 +349,30 @@ auto Guard(absl::string_view what, Fn&& fn) -> decltype(fn()) {
   }
 }
 
-// Stable shard of a post id: FNV-1a, so the same id lands in the same shard
-// on every machine and every run.
-size_t ShardOf(absl::string_view id, size_t shards) {
+// FNV-1a of a post id: stable on every machine and every run.
+uint64_t IdHash(absl::string_view id) {
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : id) {
     h ^= c;
     h *= 1099511628211ULL;
   }
-  return static_cast<size_t>(h % shards);
+  return h;
+}
+
+// Stable shard of a post id, so the same id lands in the same shard.
+size_t ShardOf(absl::string_view id, size_t shards) {
+  return static_cast<size_t>(IdHash(id) % shards);
+}
+
+// The sample bucket of a post id (0 .. kSampleBuckets-1): the id's hash
+// through a 64-bit finalizer (splitmix64's), so that buckets are independent
+// of the shard, which takes the low bits of the same hash.
+int SampleBucket(absl::string_view id) {
+  uint64_t z = IdHash(id);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<int>(z % kSampleBuckets);
 }
 
 // A batch of writes for one shard. The pointers are owned by the caller of
@@ -544,6 +585,7 @@ class Shard {
     indexer_.index_text(body);
 
     doc.add_boolean_term(IdTerm(post.id()));
+    doc.add_boolean_term(SampleTerm(SampleBucket(post.id())));
     std::vector<std::string> categories, tags, entities;
     for (const std::string& c : post.categories()) {
       doc.add_boolean_term("XC" + BooleanValue(c));
@@ -1100,16 +1142,51 @@ struct XapianIndex::Impl {
   // Most matches facets are counted over exactly (XapianIndex::Open).
   int64_t max_exact_facet_matches = XapianIndex::kDefaultMaxExactFacetMatches;
 
-  // The sampling stride that keeps facet counting near
-  // max_exact_facet_matches documents for `query`: 1 (exact) unless Xapian
-  // estimates more matches, from term statistics, without a match run.
-  int64_t FacetStride(Xapian::Database& db, const Xapian::Query& query) const {
-    if (static_cast<int64_t>(db.get_doccount()) <= max_exact_facet_matches) return 1;
+  // How to count facets of `query` so that counting stays near
+  // max_exact_facet_matches documents: exactly unless Xapian estimates more
+  // matches (from term statistics, without a match run); then on the
+  // smallest set of sample buckets expected to hold that many, or, on an
+  // index without complete buckets, on a stride.
+  FacetSample SampleFor(Xapian::Database& db, const Xapian::Query& query) const {
+    FacetSample sample;
+    const int64_t doccount = static_cast<int64_t>(db.get_doccount());
+    if (doccount <= max_exact_facet_matches) return sample;
     Xapian::Enquire probe(db);
     probe.set_query(query);
     const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
-    if (estimate <= max_exact_facet_matches) return 1;
-    return (estimate + max_exact_facet_matches - 1) / max_exact_facet_matches;
+    if (estimate <= max_exact_facet_matches) return sample;
+    if (!HasCompleteSampleBuckets(db, doccount)) {
+      sample.stride = (estimate + max_exact_facet_matches - 1) / max_exact_facet_matches;
+      return sample;
+    }
+    const int64_t k = std::clamp<int64_t>(
+        (max_exact_facet_matches * kSampleBuckets + estimate - 1) / estimate, 1, kSampleBuckets);
+    if (k == kSampleBuckets) return sample;
+    std::vector<Xapian::Query> buckets;
+    for (int b = 0; b < k; ++b) buckets.emplace_back(SampleTerm(b));
+    sample.filter = Xapian::Query(Xapian::Query::OP_OR, buckets.begin(), buckets.end());
+    sample.scale = static_cast<double>(kSampleBuckets) / static_cast<double>(k);
+    return sample;
+  }
+
+  // True when every post carries a sample bucket term (an index written
+  // before buckets existed has none, or only its newer posts do).
+  static bool HasCompleteSampleBuckets(Xapian::Database& db, int64_t doccount) {
+    int64_t in_buckets = 0;
+    for (int b = 0; b < kSampleBuckets; ++b) in_buckets += db.get_termfreq(SampleTerm(b));
+    return in_buckets == doccount;
+  }
+
+  // A match of `query`, filtered to `sample`, for facet spies: unweighted
+  // (BoolWeight) and without collapse or sorting.
+  static Xapian::Enquire FacetMatch(Xapian::Database& db, const Xapian::Query& query,
+                                    const FacetSample& sample) {
+    Xapian::Enquire enquire(db);
+    enquire.set_query(sample.filter.empty()
+                          ? query
+                          : Xapian::Query(Xapian::Query::OP_FILTER, query, sample.filter));
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    return enquire;
   }
 
   // True when a word of the query (an unprefixed term, or its stemmed "Z"
@@ -1189,34 +1266,33 @@ struct XapianIndex::Impl {
     }
     if (q.collapse_duplicates) enquire.set_collapse_key(kSlotCluster);
 
-    // Facets whose own filter is empty are counted on the main match; the
-    // others need a match without their own filter (multi-select). Broad
-    // queries count a sample (FacetStride) so that their cost stays bounded.
-    // Spies see every match before collapsing, so with collapse on they run
-    // in a match of their own without it: collapsing every match (instead
-    // of just enough for the page) was most of a faceted, collapsed query.
+    // Facets whose own filter is empty are counted on the main match when
+    // they are counted exactly and the query is not collapsed; otherwise in
+    // a match of their own: spies see every match before collapsing
+    // (collapsing every match instead of just enough for the page was most
+    // of a faceted, collapsed query), and a sampled count walks only the
+    // sample. Facets with a selection of their own need a match without it
+    // (multi-select), below.
     std::vector<std::unique_ptr<ListValueSpy>> spies(q.facets.size());
-    const int64_t stride = q.facets.empty() ? 1 : FacetStride(db, query);
+    const FacetSample sample = q.facets.empty() ? FacetSample{} : SampleFor(db, query);
+    const bool spies_on_main = !q.collapse_duplicates && sample.filter.empty();
     std::optional<Xapian::Enquire> facet_match;
+    bool any_spy_on_main = false;
     for (size_t i = 0; i < q.facets.size(); ++i) {
       const FacetSpec* spec = FindFacet(q.facets[i]);
       const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
       if (sel != nullptr && !sel->empty()) continue;
-      spies[i] = std::make_unique<ListValueSpy>(spec->slot, stride);
-      if (!q.collapse_duplicates) {
+      spies[i] = std::make_unique<ListValueSpy>(spec->slot, sample);
+      if (spies_on_main) {
         enquire.add_matchspy(spies[i].get());
+        any_spy_on_main = true;
         continue;
       }
-      if (!facet_match) {
-        facet_match.emplace(db);
-        facet_match->set_query(query);
-      }
+      if (!facet_match) facet_match.emplace(FacetMatch(db, query, sample));
       facet_match->add_matchspy(spies[i].get());
     }
-    const bool spies_on_main =
-        !q.collapse_duplicates &&
-        std::any_of(spies.begin(), spies.end(), [](const auto& s) { return s != nullptr; });
-    Xapian::MSet mset = enquire.get_mset(q.offset, q.limit, spies_on_main ? db.get_doccount() : 0);
+    Xapian::MSet mset =
+        enquire.get_mset(q.offset, q.limit, any_spy_on_main ? db.get_doccount() : 0);
     if (facet_match) facet_match->get_mset(0, 0, db.get_doccount());
     results.estimated_total = mset.get_matches_estimated();
     results.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
@@ -1238,10 +1314,10 @@ struct XapianIndex::Impl {
         estimated = spies[i]->estimated();
         counts = spies[i]->TakeCounts();
       } else {
-        Xapian::Enquire facet_enquire(db);
         Xapian::Query fq = Combine(text, FilterQuery(q.filter, spec->name));
-        facet_enquire.set_query(fq);
-        ListValueSpy spy(spec->slot, FacetStride(db, fq));
+        const FacetSample own_sample = SampleFor(db, fq);
+        Xapian::Enquire facet_enquire = FacetMatch(db, fq, own_sample);
+        ListValueSpy spy(spec->slot, own_sample);
         facet_enquire.add_matchspy(&spy);
         facet_enquire.get_mset(0, 0, db.get_doccount());
         estimated = spy.estimated();

@@ -1,6 +1,7 @@
 #include "search-service/xapian_index.h"
 
 #include <gtest/gtest.h>
+#include <xapian.h>
 
 #include <atomic>
 #include <filesystem>
@@ -351,11 +352,12 @@ TEST(XapianIndexLayoutTest, IndexMadeBeforeShardsOpensAsOneShard) {
 
 TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
   testing_util::TempDir dir;
-  // Facets are counted exactly over 10 matches at least.
-  auto index = XapianIndex::Open(dir.path() + "/index", nullptr, 2, 10);
+  // Facets are counted exactly over 100 matches at most; broader queries
+  // count the sample buckets expected to hold about 100.
+  auto index = XapianIndex::Open(dir.path() + "/index", nullptr, 2, 100);
   ASSERT_TRUE(index.ok()) << index.status();
   std::vector<v1::Post> posts;
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 1000; ++i) {
     v1::Post p = MakePost("f" + std::to_string(i), "Review " + std::to_string(i),
                           "neglect review text " + std::to_string(i));
     p.add_categories(i % 4 == 0 ? "rare" : "common");
@@ -374,8 +376,18 @@ TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
   ASSERT_EQ(r->facets[0].values.size(), 2u);
   EXPECT_EQ(r->facets[0].values[0].value, "common");
   int64_t total = r->facets[0].values[0].count + r->facets[0].values[1].count;
-  EXPECT_GT(total, 150) << "scaled towards the 200 matches";
-  EXPECT_LT(total, 260);
+  EXPECT_GT(total, 800) << "scaled towards the 1000 matches";
+  EXPECT_LT(total, 1200);
+  EXPECT_GT(r->facets[0].values[1].count, 150) << "a quarter are rare";
+  EXPECT_LT(r->facets[0].values[1].count, 350);
+
+  // Collapsed: counted in a match of its own, on the same sample.
+  broad.collapse_duplicates = true;
+  auto collapsed = (*index)->Search(broad);
+  ASSERT_TRUE(collapsed.ok());
+  EXPECT_TRUE(collapsed->facets[0].estimated);
+  EXPECT_EQ(collapsed->facets[0].values[0].count, r->facets[0].values[0].count);
+  broad.collapse_duplicates = false;
 
   // A filter on the facet itself is counted by a second match: estimated too.
   broad.filter.categories = {"rare"};
@@ -395,6 +407,50 @@ TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
 
   EXPECT_EQ(XapianIndex::Open(dir.path() + "/other", nullptr, 1, 0).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST(XapianIndexFacetTest, IndexWithoutSampleBucketsStillEstimatesBroadFacets) {
+  testing_util::TempDir dir;
+  const std::string path = dir.path() + "/index";
+  {
+    auto index = XapianIndex::Open(path, nullptr, 1, 10);
+    ASSERT_TRUE(index.ok()) << index.status();
+    std::vector<v1::Post> posts;
+    for (int i = 0; i < 200; ++i) {
+      v1::Post p = MakePost("f" + std::to_string(i), "Review", "neglect review text");
+      p.add_categories(i % 3 == 0 ? "rare" : "common");
+      posts.push_back(p);
+    }
+    ASSERT_TRUE((*index)->Upsert(posts).ok());
+  }
+  {
+    // Posts as written before sample buckets existed: without XS terms.
+    Xapian::WritableDatabase db(path + "/shard-0");
+    for (Xapian::docid id = 1; id <= db.get_lastdocid(); ++id) {
+      Xapian::Document doc = db.get_document(id);
+      for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+        if ((*t).rfind("XS", 0) == 0) {
+          doc.remove_term(*t);
+          break;
+        }
+      }
+      db.replace_document(id, doc);
+    }
+    db.commit();
+  }
+  auto index = XapianIndex::Open(path, nullptr, 1, 10);
+  ASSERT_TRUE(index.ok()) << index.status();
+  SearchQuery broad;
+  broad.text = "neglect";
+  broad.facets = {"category"};
+  auto r = (*index)->Search(broad);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->facets.size(), 1u);
+  EXPECT_TRUE(r->facets[0].estimated);
+  ASSERT_EQ(r->facets[0].values.size(), 2u);
+  const int64_t total = r->facets[0].values[0].count + r->facets[0].values[1].count;
+  EXPECT_GT(total, 150) << "an even stride over all 200 matches, not an empty bucket sample";
+  EXPECT_LT(total, 260);
 }
 
 TEST_P(XapianIndexTest, FacetValuesDifferingInCaseAreOneValue) {
