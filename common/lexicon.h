@@ -7,11 +7,11 @@
 #ifndef SCR_COMMON_LEXICON_H_
 #define SCR_COMMON_LEXICON_H_
 
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "scr/v1/post.pb.h"
@@ -68,7 +68,7 @@ class Lexicon {
   };
   std::vector<LexiconEntry> entries_;
   // Lowercased first word -> variants starting with it, longest first.
-  std::map<std::string, std::vector<Candidate>> by_first_word_;
+  absl::flat_hash_map<std::string, std::vector<Candidate>> by_first_word_;
 };
 
 }  // namespace scr::common

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "common/text.h"
@@ -39,6 +40,19 @@ const std::array<Language, 8>& Languages() {
   return *langs;
 }
 
+// Each function word -> a bit per language (index into Languages()) whose
+// list holds it.
+const absl::flat_hash_map<std::string, uint8_t>& LanguagesOfWord() {
+  static const auto* words = [] {
+    auto* m = new absl::flat_hash_map<std::string, uint8_t>();
+    for (size_t i = 0; i < Languages().size(); ++i) {
+      for (const std::string& w : Languages()[i].words) (*m)[w] |= static_cast<uint8_t>(1u << i);
+    }
+    return m;
+  }();
+  return *words;
+}
+
 constexpr int kMaxWords = 400;
 constexpr int kMinHits = 8;
 
@@ -51,9 +65,10 @@ std::string GuessLanguage(absl::string_view text) {
   for (absl::string_view w :
        absl::StrSplit(folded, absl::ByAnyChar(" \n\t.,;:!?\"'()[]"), absl::SkipEmpty())) {
     if (++n > kMaxWords) break;
-    std::string word(w);
-    for (size_t i = 0; i < Languages().size(); ++i) {
-      if (Languages()[i].words.count(word)) ++hits[i];
+    auto it = LanguagesOfWord().find(w);
+    if (it == LanguagesOfWord().end()) continue;
+    for (size_t i = 0; i < hits.size(); ++i) {
+      if (it->second & (1u << i)) ++hits[i];
     }
   }
   size_t best = 0, second = 1;

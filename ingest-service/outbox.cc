@@ -167,6 +167,7 @@ absl::StatusOr<std::vector<OutboxEntry>> Outbox::Peek(int limit) {
 
 absl::Status Outbox::Remove(absl::Span<const int64_t> seqs) {
   absl::MutexLock lock(&mu_);
+  int64_t removed = 0;
   absl::Status s = InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
     Stmt st;
     if (sqlite3_prepare_v2(db_, "DELETE FROM outbox WHERE seq = ?", -1, &st.s, nullptr) !=
@@ -177,11 +178,13 @@ absl::Status Outbox::Remove(absl::Span<const int64_t> seqs) {
       sqlite3_reset(st.s);
       sqlite3_bind_int64(st.s, 1, seq);
       if (sqlite3_step(st.s) != SQLITE_DONE) return Error("remove");
+      removed += sqlite3_changes(db_);
     }
     return absl::OkStatus();
   });
   if (!s.ok()) return s;
-  return RefreshSize();
+  size_ -= removed;
+  return absl::OkStatus();
 }
 
 absl::Status Outbox::RecordAttempt(absl::Span<const int64_t> seqs) {

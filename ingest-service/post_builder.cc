@@ -62,22 +62,34 @@ uint64_t Fnv1a64(absl::string_view data) {
   return h;
 }
 
-uint64_t SimHash(absl::string_view text) {
-  std::vector<std::string> words = FoldedWords(text);
+uint64_t SimHash(absl::string_view text) { return SimHashOfWords(FoldedWords(text)); }
+
+uint64_t SimHashOfWords(absl::Span<const std::string> words) {
   std::array<int, 64> weights{};
-  auto add = [&](absl::string_view shingle) {
-    uint64_t h = Fnv1a64(shingle);
+  // FNV-1a of the words joined by single spaces, without joining them.
+  auto fnv = [](uint64_t h, absl::string_view data) {
+    for (char c : data) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ull;
+    }
+    return h;
+  };
+  auto add = [&](uint64_t h) {
     // Mix so that short shingles spread over all bits.
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
     for (int b = 0; b < 64; ++b) weights[b] += ((h >> b) & 1) ? 1 : -1;
   };
+  constexpr uint64_t kBasis = 1469598103934665603ull;
   if (words.size() < 3) {
-    for (const std::string& w : words) add(w);
+    for (const std::string& w : words) add(fnv(kBasis, w));
   } else {
     for (size_t i = 0; i + 2 < words.size(); ++i) {
-      add(absl::StrCat(words[i], " ", words[i + 1], " ", words[i + 2]));
+      uint64_t h = fnv(kBasis, words[i]);
+      h = fnv(fnv(h, " "), words[i + 1]);
+      h = fnv(fnv(h, " "), words[i + 2]);
+      add(h);
     }
   }
   uint64_t out = 0;
@@ -129,7 +141,7 @@ v1::Post BuildPost(const ParsedPost& parsed, const ItemContext& context) {
   std::string folded_title = absl::StrJoin(title_words, " ");
   std::string folded_body = absl::StrJoin(body_words, " ");
   post.set_content_hash(Sha256Hex(absl::StrCat(folded_title, "\n", folded_body)));
-  post.set_simhash(SimHash(post.body().empty() ? post.title() : post.body()));
+  post.set_simhash(SimHashOfWords(post.body().empty() ? title_words : body_words));
 
   if (!permalink.empty()) {
     post.set_id(absl::StrCat("u", Sha256Hex(permalink).substr(0, 16)));

@@ -8,6 +8,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/lexicon.h"
 #include "ingest-service/parsed_post.h"
 #include "scr/v1/post.pb.h"
@@ -40,6 +41,9 @@ std::string Sha256Hex(absl::string_view data);
 
 // 64-bit SimHash over 3-word shingles of case- and typography-folded text.
 uint64_t SimHash(absl::string_view text);
+
+// SimHash of text already split into folded words (as SimHash splits it).
+uint64_t SimHashOfWords(absl::Span<const std::string> words);
 
 // Stable 64-bit FNV-1a.
 uint64_t Fnv1a64(absl::string_view data);
