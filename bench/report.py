@@ -78,7 +78,8 @@ def summarize(run_dir):
             sizes[n] = service_only(run_dir, machine, n, corpus, ingest, services, base)
             continue
         raw, fts = base["raw_xapian"], base["fts5"]
-        e = {"run": machine["timestamp"], "corpus": corpus}
+        e = {"run": machine["timestamp"], "corpus": corpus,
+             "ingest_cpu": ingest_cpu(ingest, services), "nproc": machine["nproc"]}
         e["ingest"] = {
             "service_posts_per_s": ingest["posts_per_s"],
             "service_item_mb_per_s": ingest["mb_per_s"],
@@ -175,10 +176,35 @@ def summarize(run_dir):
     return machine, sizes
 
 
+def ingest_cpu(ingest, services):
+    """CPU seconds each service spent from its start to the end of the
+    end-to-end ingest (bench/run.sh starts them just before it), or None for
+    runs that predate the figure."""
+    if "search_cpu_s" not in services:
+        return None
+    wall = ingest["durable_s"]
+    posts = max(1, ingest["posts"])
+    return {"search_s": services["search_cpu_s"], "ingest_s": services["ingest_cpu_s"],
+            "search_ms_per_post": 1000.0 * services["search_cpu_s"] / posts,
+            "ingest_ms_per_post": 1000.0 * services["ingest_cpu_s"] / posts,
+            "cores_busy": (services["search_cpu_s"] + services["ingest_cpu_s"]) / wall if wall > 0 else None}
+
+
+def cpu_line(w, e):
+    c = e.get("ingest_cpu")
+    if not c:
+        return
+    w("\nCPU during the end-to-end ingest: search-service %.1f s (%.2f ms a post), ingest-service "
+      "%.1f s (%.2f ms a post); %.2f of %s cores busy with the two services alone.\n" % (
+          c["search_s"], c["search_ms_per_post"], c["ingest_s"], c["ingest_ms_per_post"],
+          c["cores_busy"] or 0, e.get("nproc", "?")))
+
+
 def service_only(run_dir, machine, n, corpus, ingest, services, base):
     """A size measured with bench/run.sh --service_only: no baselines, so no
     ratios; the absolute targets only."""
-    e = {"run": machine["timestamp"], "corpus": corpus, "service_only": True}
+    e = {"run": machine["timestamp"], "corpus": corpus, "service_only": True,
+         "ingest_cpu": ingest_cpu(ingest, services), "nproc": machine["nproc"]}
     e["ingest"] = {"service_posts_per_s": ingest["posts_per_s"],
                    "service_item_mb_per_s": ingest["mb_per_s"],
                    "service_documents": ingest["document_count"],
@@ -215,6 +241,7 @@ def service_only_tables(w, e):
     w("|---|---|")
     w("| index size | %s |" % fmt_bytes(e["size"]["service_bytes"]))
     w("| peak RSS | search %.0f MB, ingest %.0f MB |" % (e["rss_mb"]["search_service"], e["rss_mb"]["ingest_service"]))
+    cpu_line(w, e)
     w("\n| | clients | p50 ms | p95 ms | p99 ms | QPS |")
     w("|---|---:|---:|---:|---:|---:|")
     aq = e.get("adapter_query")
@@ -332,6 +359,7 @@ def tables(summary):
         w("| SQLite FTS5 | %.0f | %.2f | %.2f | %s | %.2f | (in process) |" % (
             i["fts5_posts_per_s"], i["fts5_text_mb_per_s"], i["fts5_vs_raw"],
             fmt_bytes(e["size"]["fts5_bytes"]), e["size"]["fts5_vs_raw"]))
+        cpu_line(w, e)
         rq, fq = e["raw_query"], e["fts5_query"]
         w("\n**Search, whole 300-query mix** (× raw: latency ratio to raw Xapian's sequential run; "
           "QPS ratio to raw Xapian with 1 thread for 1 client, 2 threads otherwise)\n")

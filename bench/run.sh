@@ -136,6 +136,8 @@ wait_port() {  # wait_port FILE PID
   return 1
 }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+# CPU seconds (user + system) a running process has used since it started.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 
 # start_services SUFFIX SHARDS [SEARCH FLAGS...]: search-service and
 # ingest-service with data in $d/search$SUFFIX and $d/ingest$SUFFIX; sets
@@ -195,6 +197,8 @@ for n in "${size_list[@]}"; do
   hport=$(wait_port "$d/http.port" "$spid")
   echo "--- end-to-end ingest, $shards shards ($ingest_concurrency stream(s)) ---"
   ingest "$out/ingest-$n.json"
+  search_cpu=$(cpu_s "$spid")
+  ingest_cpu=$(cpu_s "$ipid")
   ingest_hwm=$(hwm_kb "$ipid")
   index_bytes=$(du -sb "$d/search" | cut -f1)
 
@@ -216,7 +220,7 @@ for n in "${size_list[@]}"; do
     done
   done
   search_hwm=$(hwm_kb "$spid")
-  echo "{\"search_vmhwm_kb\": $search_hwm, \"ingest_vmhwm_kb\": $ingest_hwm, \"index_bytes\": $index_bytes}" \
+  echo "{\"search_vmhwm_kb\": $search_hwm, \"ingest_vmhwm_kb\": $ingest_hwm, \"index_bytes\": $index_bytes, \"search_cpu_s\": $search_cpu, \"ingest_cpu_s\": $ingest_cpu}" \
     | tee "$out/services-$n.json"
   stop_services
 

@@ -21,6 +21,11 @@ ABSL_FLAG(int, shutdown_grace_ms, 10000, "longest wait for in-flight RPCs on SIG
 ABSL_FLAG(int64_t, outbox_limit, 100000,
           "writes waiting for the search service before Ingest answers RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, index_timeout_ms, 30000, "deadline of each IndexService call");
+ABSL_FLAG(int, delivery_batch, scr::ingest::ForwarderOptions().batch_size,
+          "most writes sent to search-service in one IndexService call (1-5000)");
+ABSL_FLAG(int64_t, delivery_batch_mib, scr::ingest::ForwarderOptions().max_batch_bytes >> 20,
+          "most MiB of serialized writes in one IndexService call (1-32; search-service "
+          "accepts messages up to 40 MiB)");
 ABSL_FLAG(std::string, lexicon, "",
           "entity lexicon TSV (docs/LEXICON.md); default: the built-in lexicon/entities.tsv");
 
@@ -44,6 +49,18 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  scr::ingest::ForwarderOptions delivery;
+  delivery.batch_size = absl::GetFlag(FLAGS_delivery_batch);
+  delivery.max_batch_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_delivery_batch_mib)) << 20;
+  if (delivery.batch_size < 1 || delivery.batch_size > 5000) {
+    SCR_LOG(ERROR) << "--delivery_batch: " << delivery.batch_size << " is not within 1-5000";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_delivery_batch_mib) < 1 || absl::GetFlag(FLAGS_delivery_batch_mib) > 32) {
+    SCR_LOG(ERROR) << "--delivery_batch_mib: " << absl::GetFlag(FLAGS_delivery_batch_mib)
+                   << " is not within 1-32";
+    return 2;
+  }
   auto lexicon = scr::common::Lexicon::LoadIfSet(absl::GetFlag(FLAGS_lexicon));
   if (!lexicon.ok()) {
     SCR_LOG(ERROR) << "--lexicon: " << lexicon.status().message();
@@ -59,7 +76,7 @@ int main(int argc, char** argv) {
   }
   scr::ingest::GrpcIndexWriter writer(absl::GetFlag(FLAGS_search),
                                       absl::Milliseconds(absl::GetFlag(FLAGS_index_timeout_ms)));
-  scr::ingest::Forwarder forwarder(outbox->get(), &writer);
+  scr::ingest::Forwarder forwarder(outbox->get(), &writer, delivery);
   const int64_t limit = absl::GetFlag(FLAGS_outbox_limit);
   scr::ingest::OutboxSink sink(outbox->get(), &forwarder, limit);
   scr::ingest::IngestCore core(scr::ingest::Normalizer({}, lexicon->get()), &sink);

@@ -10,28 +10,27 @@ namespace scr::search {
 
 using common::ToGrpcStatus;
 
-grpc::Status SearchServiceHandler::Search(grpc::ServerContext*, const v1::SearchRequest* request,
-                                          v1::SearchResponse* response) {
-  auto query = SearchQueryFromProto(*request);
+grpc::Status SearchServiceHandler::DoSearch(const v1::SearchRequest& request,
+                                            v1::SearchResponse* response) {
+  auto query = SearchQueryFromProto(request);
   if (!query.ok()) return ToGrpcStatus(query.status());
   auto results = core_->Search(*query);
   if (!results.ok()) return ToGrpcStatus(results.status());
-  *response = SearchResponseToProto(*std::move(results), *query, *request);
+  *response = SearchResponseToProto(*std::move(results), *query, request);
   return grpc::Status::OK;
 }
 
-grpc::Status SearchServiceHandler::GetPost(grpc::ServerContext*, const v1::GetPostRequest* request,
-                                           v1::Post* response) {
-  auto post = core_->GetPost(request->id());
+grpc::Status SearchServiceHandler::DoGetPost(const v1::GetPostRequest& request,
+                                             v1::Post* response) {
+  auto post = core_->GetPost(request.id());
   if (!post.ok()) return ToGrpcStatus(post.status());
   *response = *std::move(post);
   return grpc::Status::OK;
 }
 
-grpc::Status SearchServiceHandler::MoreLikeThis(grpc::ServerContext*,
-                                                const v1::MoreLikeThisRequest* request,
-                                                v1::SearchResponse* response) {
-  auto query = MoreLikeThisQueryFromProto(*request);
+grpc::Status SearchServiceHandler::DoMoreLikeThis(const v1::MoreLikeThisRequest& request,
+                                                  v1::SearchResponse* response) {
+  auto query = MoreLikeThisQueryFromProto(request);
   if (!query.ok()) return ToGrpcStatus(query.status());
   auto results = core_->MoreLikeThis(query->id, query->limit, query->filter);
   if (!results.ok()) return ToGrpcStatus(results.status());
@@ -39,9 +38,9 @@ grpc::Status SearchServiceHandler::MoreLikeThis(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status SearchServiceHandler::Suggest(grpc::ServerContext*, const v1::SuggestRequest* request,
-                                           v1::SuggestResponse* response) {
-  auto query = SuggestQueryFromProto(*request);
+grpc::Status SearchServiceHandler::DoSuggest(const v1::SuggestRequest& request,
+                                             v1::SuggestResponse* response) {
+  auto query = SuggestQueryFromProto(request);
   if (!query.ok()) return ToGrpcStatus(query.status());
   auto suggestions = core_->Suggest(query->prefix, query->limit);
   if (!suggestions.ok()) return ToGrpcStatus(suggestions.status());
@@ -49,8 +48,7 @@ grpc::Status SearchServiceHandler::Suggest(grpc::ServerContext*, const v1::Sugge
   return grpc::Status::OK;
 }
 
-grpc::Status SearchServiceHandler::GetStats(grpc::ServerContext*, const v1::GetStatsRequest*,
-                                            v1::Stats* response) {
+grpc::Status SearchServiceHandler::DoGetStats(const v1::GetStatsRequest&, v1::Stats* response) {
   auto stats = core_->Stats();
   if (!stats.ok()) return ToGrpcStatus(stats.status());
   *response = StatsToProto(*stats);

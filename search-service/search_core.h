@@ -27,7 +27,7 @@ struct SearchLimits {
   static constexpr int kMaxSuggestPrefixBytes = 256;
   static constexpr int kDefaultSuggestions = 8;
   static constexpr int kMaxSuggestions = 50;
-  static constexpr int kMaxWriteBatch = 1000;
+  static constexpr int kMaxWriteBatch = 5000;
 };
 
 struct TimedResults {

@@ -25,6 +25,26 @@ TEST(SearchCoreTest, RejectsPostsWithoutIdVersionOrText) {
   EXPECT_EQ(index.size(), 0u);
 }
 
+TEST(SearchCoreTest, RejectsBatchesOverTheLimit) {
+  testing_util::FakeIndex index;
+  SearchCore core(&index);
+  std::vector<v1::Post> posts(SearchLimits::kMaxWriteBatch + 1);
+  for (size_t i = 0; i < posts.size(); ++i) {
+    posts[i].set_id("u" + std::to_string(i));
+    posts[i].set_title("t");
+    posts[i].set_version(1);
+  }
+  auto s = core.Upsert(posts).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("over the limit of 5000"), std::string::npos) << s;
+  EXPECT_EQ(index.size(), 0u);
+  posts.pop_back();
+  EXPECT_TRUE(core.Upsert(posts).ok());
+  EXPECT_EQ(index.size(), posts.size());
+  std::vector<Deletion> deletions(SearchLimits::kMaxWriteBatch + 1, Deletion{"u1", 2});
+  EXPECT_EQ(core.Delete(deletions).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(SearchCoreTest, PassesValidWritesAndReadsThrough) {
   testing_util::FakeIndex index;
   SearchCore core(&index);
