@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -93,6 +94,9 @@ scr::v1::Post ToPost(scr::bench::Record& r) {
 }
 
 constexpr int kSampleBuckets = 64;
+constexpr int kMaxSampleLevel = 6;
+constexpr Xapian::valueno kSlotFacets = 10;
+constexpr char kFacetSeparator = '\x1e';
 
 // The service's sample bucket of a post id (XapianIndex's SampleBucket):
 // FNV-1a through splitmix64's finalizer.
@@ -121,7 +125,10 @@ Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Po
   indexer.increase_termpos();
   indexer.index_text(body);
   doc.add_boolean_term("Q" + post.id());
-  doc.add_boolean_term(absl::StrCat("XS", SampleBucket(post.id())));
+  const int bucket = SampleBucket(post.id());
+  for (int r = 0; r <= kMaxSampleLevel && bucket < (kSampleBuckets >> r); ++r) {
+    doc.add_boolean_term(absl::StrCat("XS", r));
+  }
   for (const std::string& c : post.categories()) doc.add_boolean_term("XC" + BooleanValue(c));
   for (const std::string& t : post.tags()) doc.add_boolean_term("K" + BooleanValue(t));
   if (!post.site().empty()) doc.add_boolean_term("H" + BooleanValue(post.site()));
@@ -140,6 +147,13 @@ Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Po
   if (post.tags_size() > 0) doc.add_value(kSlotTags, absl::StrJoin(post.tags(), sep));
   if (!post.site().empty()) doc.add_value(kSlotSite, post.site());
   if (!post.author().empty()) doc.add_value(kSlotAuthor, post.author());
+  // The service's facet bundle: categories, tags, site, year, entities
+  // (none here), author.
+  doc.add_value(kSlotFacets,
+                absl::StrJoin({doc.get_value(kSlotCategories), doc.get_value(kSlotTags),
+                               doc.get_value(kSlotSite), doc.get_value(kSlotYear), std::string(),
+                               doc.get_value(kSlotAuthor)},
+                              std::string(1, kFacetSeparator)));
   doc.set_data(post.SerializeAsString());
   scr::v1::Post summary = post;
   summary.clear_body();
@@ -147,31 +161,40 @@ Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Po
   return doc;
 }
 
-// The service's facet spy (counts are scaled afterwards, not here).
-class ListValueSpy : public Xapian::MatchSpy {
+// The service's facet spy (counts are scaled afterwards, not here): one
+// spy for all facets, one read of the facet bundle a document. `fields` are
+// positions in the bundle.
+class FacetSpy : public Xapian::MatchSpy {
  public:
-  explicit ListValueSpy(Xapian::valueno slot) : slot_(slot) {}
+  explicit FacetSpy(std::vector<size_t> fields)
+      : fields_(std::move(fields)), counts_(fields_.size()) {}
   void operator()(const Xapian::Document& doc, double) override {
-    const std::string value = doc.get_value(slot_);
-    for (absl::string_view v : absl::StrSplit(value, kListSeparator, absl::SkipEmpty())) {
-      auto it = counts_.find(v);
-      if (it == counts_.end()) {
-        counts_.emplace(std::string(v), 1);
-      } else {
-        ++it->second;
+    const std::string bundle = doc.get_value(kSlotFacets);
+    std::vector<absl::string_view> parts = absl::StrSplit(bundle, kFacetSeparator);
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      if (fields_[i] >= parts.size()) continue;
+      for (absl::string_view v :
+           absl::StrSplit(parts[fields_[i]], kListSeparator, absl::SkipEmpty())) {
+        auto it = counts_[i].find(v);
+        if (it == counts_[i].end()) {
+          counts_[i].emplace(std::string(v), 1);
+        } else {
+          ++it->second;
+        }
       }
     }
   }
 
  private:
-  Xapian::valueno slot_;
-  absl::flat_hash_map<std::string, int64_t> counts_;
+  std::vector<size_t> fields_;
+  std::vector<absl::flat_hash_map<std::string, int64_t>> counts_;
 };
 
 // The service's facet sample (XapianIndex, 20,000 exact matches): the
-// filter to the sample buckets expected to hold about 20,000 matches, or an
-// empty query to count every match. The baseline's own index always has
-// every post in a bucket, so unlike the service it does not check.
+// sample level whose 1/2^r share of the estimated matches is nearest 20,000,
+// as a filter, or an empty query to count every match. The baseline's own
+// index always has sample terms on every post, so unlike the service it
+// does not check.
 Xapian::Query FacetSampleFilter(Xapian::Database& db, const Xapian::Query& query) {
   constexpr int64_t kMaxExact = 20000;
   if (static_cast<int64_t>(db.get_doccount()) <= kMaxExact) return Xapian::Query();
@@ -179,12 +202,11 @@ Xapian::Query FacetSampleFilter(Xapian::Database& db, const Xapian::Query& query
   probe.set_query(query);
   const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
   if (estimate <= kMaxExact) return Xapian::Query();
-  const int64_t k = std::clamp<int64_t>((kMaxExact * kSampleBuckets + estimate - 1) / estimate, 1,
-                                        kSampleBuckets);
-  if (k == kSampleBuckets) return Xapian::Query();
-  std::vector<Xapian::Query> buckets;
-  for (int b = 0; b < k; ++b) buckets.emplace_back(absl::StrCat("XS", b));
-  return Xapian::Query(Xapian::Query::OP_OR, buckets.begin(), buckets.end());
+  const double ratio = static_cast<double>(estimate) / static_cast<double>(kMaxExact);
+  const int r =
+      std::clamp(static_cast<int>(std::floor(std::log2(ratio) + 0.5)), 0, kMaxSampleLevel);
+  if (r == 0) return Xapian::Query();
+  return Xapian::Query(absl::StrCat("XS", r));
 }
 
 // One query the way XapianIndex::RunSearch answers it; returns the hit count.
@@ -221,7 +243,7 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
   if (q.collapse) enquire.set_collapse_key(kSlotCluster);
   // As the service: exact counts on the main match, or, with collapse or a
   // sample, on an unweighted match of their own, filtered to the sample.
-  std::vector<std::unique_ptr<ListValueSpy>> spies;
+  FacetSpy spy({0, 3, 2});  // category, year, site
   const Xapian::Query sample = q.facets ? FacetSampleFilter(db, text) : Xapian::Query();
   const bool on_main = q.facets && !q.collapse && sample.empty();
   const bool own_match = q.facets && !on_main;
@@ -230,12 +252,7 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
                                        : Xapian::Query(Xapian::Query::OP_FILTER, text, sample));
   facet_match.set_weighting_scheme(Xapian::BoolWeight());
   Xapian::Enquire& spied = own_match ? facet_match : enquire;
-  if (q.facets) {
-    for (Xapian::valueno slot : {kSlotCategories, kSlotYear, kSlotSite}) {
-      spies.push_back(std::make_unique<ListValueSpy>(slot));
-      spied.add_matchspy(spies.back().get());
-    }
-  }
+  if (q.facets) spied.add_matchspy(&spy);
   Xapian::MSet mset = enquire.get_mset(0, 10, on_main ? db.get_doccount() : 0);
   if (own_match) facet_match.get_mset(0, 0, db.get_doccount());
   size_t hits = 0;

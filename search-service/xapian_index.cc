@@ -5,6 +5,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
@@ -48,6 +49,11 @@ constexpr Xapian::valueno kSlotSimHash = 8;
 // The Post without its body, serialized: what a hit shows. Values are not
 // compressed, so reading a hit costs no zlib inflate of the whole text.
 constexpr Xapian::valueno kSlotSummary = 9;
+// All facet values of a post in one slot, kFacets order, each as its own
+// slot holds it, separated by kFacetSeparator: facet counting reads one
+// value a document instead of one per facet.
+constexpr Xapian::valueno kSlotFacets = 10;
+constexpr char kFacetSeparator = '\x1e';
 
 // Near-duplicates: SimHash fingerprints within this many bits share a
 // cluster. With four 16-bit bands, any pair within 3 bits agrees exactly on
@@ -56,8 +62,10 @@ constexpr int kNearDuplicateBits = 3;
 constexpr int kSimHashBands = 4;
 // Bodies shorter than this are too short to fingerprint reliably.
 constexpr size_t kMinNearDuplicateBodyBytes = 200;
-// How many sample buckets (SampleTerm) posts are spread over.
+// How many sample buckets posts are spread over, and the deepest sample
+// level (SampleTerm): level r holds 1 in 2^r posts.
 constexpr int kSampleBuckets = 64;
+constexpr int kMaxSampleLevel = 6;
 
 // Separator inside multi-valued facet slots.
 constexpr char kListSeparator = '\x1f';
@@ -105,12 +113,14 @@ std::string BooleanValue(absl::string_view value) {
 
 std::string IdTerm(absl::string_view id) { return absl::StrCat("Q", id); }
 
-// Boolean term of sample bucket `b`: every post is in exactly one of
-// kSampleBuckets buckets, chosen by a hash of its id, so the posts of any
-// query fall into the buckets evenly and "query AND buckets 0..k-1" is an
-// unbiased k/kSampleBuckets sample of its matches that Xapian can walk
-// without walking the rest.
-std::string SampleTerm(int b) { return absl::StrCat("XS", b); }
+// Boolean term of sample level `r` (0..kMaxSampleLevel): a post carries it
+// when its bucket (0..kSampleBuckets-1, a hash of its id) is below
+// kSampleBuckets >> r. Level 0 is every post (and marks an index whose
+// posts all carry levels), level 1 half of them, ... level 6 one in 64;
+// the levels nest. Independent of a post's words, date and shard, so
+// "query AND level r" is an unbiased 1/2^r sample of any query's matches,
+// one posting list that Xapian walks without walking the rest.
+std::string SampleTerm(int r) { return absl::StrCat("XS", r); }
 
 std::string VersionKey(absl::string_view id) { return absl::StrCat("v:", id); }
 
@@ -215,11 +225,10 @@ bool IsFunctionWord(const std::string& word) {
 }
 
 // How facet counting samples a query's matches. Exact: no filter, stride 1.
-// With sample buckets: the match is filtered to buckets 0..k-1 and every
-// count is multiplied by `scale` (kSampleBuckets / k). On an index whose
-// posts lack bucket terms (made before they existed): every `stride`-th
-// document the match examines is counted, which bounds the counting but not
-// the walk.
+// With sample levels: the match is filtered to one SampleTerm level r and
+// every count is multiplied by `scale` (2^r). On an index whose posts lack
+// sample terms (made before they existed): every `stride`-th document the
+// match examines is counted, which bounds the counting but not the walk.
 struct FacetSample {
   Xapian::Query filter;
   double scale = 1.0;
@@ -227,49 +236,77 @@ struct FacetSample {
   bool estimated() const { return scale != 1.0 || stride > 1; }
 };
 
-// Counts the values of a slot that holds one value or a kListSeparator list,
-// in every `stride`-th document the match examines (every one with stride
-// 1), scaled by FacetSample::scale. A systematic sample over the match,
-// which runs in document order, spreads over the whole index rather than
-// its oldest part.
-class ListValueSpy : public Xapian::MatchSpy {
+// Counts the values of one or more facets (each value one string or a
+// kListSeparator list) in every `stride`-th document the match examines
+// (every one with stride 1), scaled by FacetSample::scale. With the facet
+// bundle (kSlotFacets) a document costs one value read whatever the number
+// of facets; without it (an index written before the bundle existed) one a
+// facet. Glass looks each value up in its B-tree afresh, so reads are most
+// of a broad faceted query. A systematic sample over the match, which runs
+// in document order, spreads over the whole index rather than its oldest
+// part.
+class FacetSpy : public Xapian::MatchSpy {
  public:
-  ListValueSpy(Xapian::valueno slot, const FacetSample& sample)
-      : slot_(slot), stride_(sample.stride), scale_(sample.scale) {}
+  // `facets` are indexes into kFacets.
+  FacetSpy(std::vector<size_t> facets, bool bundled, const FacetSample& sample)
+      : facets_(std::move(facets)),
+        bundled_(bundled),
+        stride_(sample.stride),
+        scale_(sample.scale),
+        counts_(facets_.size()) {}
   void operator()(const Xapian::Document& doc, double) override {
     if (seen_++ % stride_ != 0) return;
     ++sampled_;
-    const std::string value = doc.get_value(slot_);
+    if (!bundled_) {
+      for (size_t i = 0; i < facets_.size(); ++i) {
+        Count(i, doc.get_value(kFacets[facets_[i]].slot));
+      }
+      return;
+    }
+    const std::string bundle = doc.get_value(kSlotFacets);
+    std::array<absl::string_view, std::size(kFacets)> fields;
+    size_t n = 0;
+    for (absl::string_view field : absl::StrSplit(bundle, kFacetSeparator)) {
+      if (n < fields.size()) fields[n++] = field;
+    }
+    for (size_t i = 0; i < facets_.size(); ++i) Count(i, fields[facets_[i]]);
+  }
+  // The counts of the i-th facet, moved out: those of the sampled
+  // documents, scaled to all matches when the spy sampled (and then
+  // estimated() is true).
+  absl::flat_hash_map<std::string, int64_t> TakeCounts(size_t i) {
+    absl::flat_hash_map<std::string, int64_t> counts = std::move(counts_[i]);
+    if (estimated()) {
+      double scale = scale_;
+      if (sampled_ > 0) scale *= static_cast<double>(seen_) / static_cast<double>(sampled_);
+      for (auto& [value, count] : counts) {
+        count = std::max<int64_t>(1, std::llround(static_cast<double>(count) * scale));
+      }
+    }
+    return counts;
+  }
+  bool estimated() const { return scale_ != 1.0 || (stride_ > 1 && seen_ > sampled_); }
+
+ private:
+  void Count(size_t i, absl::string_view value) {
+    auto& counts = counts_[i];
     for (absl::string_view v : absl::StrSplit(value, kListSeparator, absl::SkipEmpty())) {
-      auto it = counts_.find(v);
-      if (it == counts_.end()) {
-        counts_.emplace(std::string(v), 1);
+      auto it = counts.find(v);
+      if (it == counts.end()) {
+        counts.emplace(std::string(v), 1);
       } else {
         ++it->second;
       }
     }
   }
-  // The counts, moved out: those of the sampled documents, scaled to all
-  // matches when the spy sampled (and then estimated() is true).
-  absl::flat_hash_map<std::string, int64_t> TakeCounts() {
-    if (estimated()) {
-      double scale = scale_;
-      if (sampled_ > 0) scale *= static_cast<double>(seen_) / static_cast<double>(sampled_);
-      for (auto& [value, count] : counts_) {
-        count = std::max<int64_t>(1, std::llround(static_cast<double>(count) * scale));
-      }
-    }
-    return std::move(counts_);
-  }
-  bool estimated() const { return scale_ != 1.0 || (stride_ > 1 && seen_ > sampled_); }
 
- private:
-  Xapian::valueno slot_;
-  int64_t stride_;
-  double scale_;
+  const std::vector<size_t> facets_;
+  const bool bundled_;
+  const int64_t stride_;
+  const double scale_;
   int64_t seen_ = 0;
   int64_t sampled_ = 0;
-  absl::flat_hash_map<std::string, int64_t> counts_;
+  std::vector<absl::flat_hash_map<std::string, int64_t>> counts_;
 };
 
 // Replaces the entities Xapian's snippet() escapes (&amp; &lt; &gt;) and
@@ -585,7 +622,10 @@ class Shard {
     indexer_.index_text(body);
 
     doc.add_boolean_term(IdTerm(post.id()));
-    doc.add_boolean_term(SampleTerm(SampleBucket(post.id())));
+    const int bucket = SampleBucket(post.id());
+    for (int r = 0; r <= kMaxSampleLevel && bucket < (kSampleBuckets >> r); ++r) {
+      doc.add_boolean_term(SampleTerm(r));
+    }
     std::vector<std::string> categories, tags, entities;
     for (const std::string& c : post.categories()) {
       doc.add_boolean_term("XC" + BooleanValue(c));
@@ -624,6 +664,12 @@ class Shard {
     if (!entities.empty()) doc.add_value(kSlotEntities, join(entities));
     if (!post.site().empty()) doc.add_value(kSlotSite, post.site());
     if (!post.author().empty()) doc.add_value(kSlotAuthor, post.author());
+    std::string bundle;
+    for (const FacetSpec& f : kFacets) {
+      if (&f != &kFacets[0]) bundle.push_back(kFacetSeparator);
+      bundle += doc.get_value(f.slot);
+    }
+    doc.add_value(kSlotFacets, bundle);
     doc.set_data(post.SerializeAsString());
     v1::Post summary = post;
     summary.clear_body();
@@ -1144,9 +1190,10 @@ struct XapianIndex::Impl {
 
   // How to count facets of `query` so that counting stays near
   // max_exact_facet_matches documents: exactly unless Xapian estimates more
-  // matches (from term statistics, without a match run); then on the
-  // smallest set of sample buckets expected to hold that many, or, on an
-  // index without complete buckets, on a stride.
+  // matches (from term statistics, without a match run); then on the sample
+  // level that brings the estimate nearest to it (between 0.71 and 1.41
+  // times it, up to level kMaxSampleLevel), or, on an index without sample
+  // terms on every post, on a stride.
   FacetSample SampleFor(Xapian::Database& db, const Xapian::Query& query) const {
     FacetSample sample;
     const int64_t doccount = static_cast<int64_t>(db.get_doccount());
@@ -1155,26 +1202,23 @@ struct XapianIndex::Impl {
     probe.set_query(query);
     const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
     if (estimate <= max_exact_facet_matches) return sample;
-    if (!HasCompleteSampleBuckets(db, doccount)) {
+    if (static_cast<int64_t>(db.get_termfreq(SampleTerm(0))) != doccount) {
       sample.stride = (estimate + max_exact_facet_matches - 1) / max_exact_facet_matches;
       return sample;
     }
-    const int64_t k = std::clamp<int64_t>(
-        (max_exact_facet_matches * kSampleBuckets + estimate - 1) / estimate, 1, kSampleBuckets);
-    if (k == kSampleBuckets) return sample;
-    std::vector<Xapian::Query> buckets;
-    for (int b = 0; b < k; ++b) buckets.emplace_back(SampleTerm(b));
-    sample.filter = Xapian::Query(Xapian::Query::OP_OR, buckets.begin(), buckets.end());
-    sample.scale = static_cast<double>(kSampleBuckets) / static_cast<double>(k);
+    const double ratio =
+        static_cast<double>(estimate) / static_cast<double>(max_exact_facet_matches);
+    const int r =
+        std::clamp(static_cast<int>(std::floor(std::log2(ratio) + 0.5)), 0, kMaxSampleLevel);
+    if (r == 0) return sample;
+    sample.filter = Xapian::Query(SampleTerm(r));
+    sample.scale = static_cast<double>(int64_t{1} << r);
     return sample;
   }
 
-  // True when every post carries a sample bucket term (an index written
-  // before buckets existed has none, or only its newer posts do).
-  static bool HasCompleteSampleBuckets(Xapian::Database& db, int64_t doccount) {
-    int64_t in_buckets = 0;
-    for (int b = 0; b < kSampleBuckets; ++b) in_buckets += db.get_termfreq(SampleTerm(b));
-    return in_buckets == doccount;
+  // True when every document carries the facet bundle (kSlotFacets).
+  static bool HasFacetBundle(const Xapian::Database& db) {
+    return db.get_value_freq(kSlotFacets) == db.get_doccount();
   }
 
   // A match of `query`, filtered to `sample`, for facet spies: unweighted
@@ -1273,23 +1317,31 @@ struct XapianIndex::Impl {
     // of a faceted, collapsed query), and a sampled count walks only the
     // sample. Facets with a selection of their own need a match without it
     // (multi-select), below.
-    std::vector<std::unique_ptr<ListValueSpy>> spies(q.facets.size());
     const FacetSample sample = q.facets.empty() ? FacetSample{} : SampleFor(db, query);
-    const bool spies_on_main = !q.collapse_duplicates && sample.filter.empty();
-    std::optional<Xapian::Enquire> facet_match;
-    bool any_spy_on_main = false;
+    const bool bundled = !q.facets.empty() && HasFacetBundle(db);
+    // The facets counted on this query's matches, and for each requested
+    // facet its place among them (-1: counted in a match of its own).
+    std::vector<size_t> shared;
+    std::vector<int> place(q.facets.size(), -1);
     for (size_t i = 0; i < q.facets.size(); ++i) {
       const FacetSpec* spec = FindFacet(q.facets[i]);
       const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
       if (sel != nullptr && !sel->empty()) continue;
-      spies[i] = std::make_unique<ListValueSpy>(spec->slot, sample);
-      if (spies_on_main) {
-        enquire.add_matchspy(spies[i].get());
+      place[i] = static_cast<int>(shared.size());
+      shared.push_back(static_cast<size_t>(spec - kFacets));
+    }
+    std::optional<FacetSpy> spy;
+    std::optional<Xapian::Enquire> facet_match;
+    bool any_spy_on_main = false;
+    if (!shared.empty()) {
+      spy.emplace(shared, bundled, sample);
+      if (!q.collapse_duplicates && sample.filter.empty()) {
+        enquire.add_matchspy(&*spy);
         any_spy_on_main = true;
-        continue;
+      } else {
+        facet_match.emplace(FacetMatch(db, query, sample));
+        facet_match->add_matchspy(&*spy);
       }
-      if (!facet_match) facet_match.emplace(FacetMatch(db, query, sample));
-      facet_match->add_matchspy(spies[i].get());
     }
     Xapian::MSet mset =
         enquire.get_mset(q.offset, q.limit, any_spy_on_main ? db.get_doccount() : 0);
@@ -1310,18 +1362,18 @@ struct XapianIndex::Impl {
       const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
       absl::flat_hash_map<std::string, int64_t> counts;
       bool estimated = false;
-      if (spies[i]) {
-        estimated = spies[i]->estimated();
-        counts = spies[i]->TakeCounts();
+      if (place[i] >= 0) {
+        estimated = spy->estimated();
+        counts = spy->TakeCounts(static_cast<size_t>(place[i]));
       } else {
         Xapian::Query fq = Combine(text, FilterQuery(q.filter, spec->name));
         const FacetSample own_sample = SampleFor(db, fq);
         Xapian::Enquire facet_enquire = FacetMatch(db, fq, own_sample);
-        ListValueSpy spy(spec->slot, own_sample);
-        facet_enquire.add_matchspy(&spy);
+        FacetSpy own({static_cast<size_t>(spec - kFacets)}, bundled, own_sample);
+        facet_enquire.add_matchspy(&own);
         facet_enquire.get_mset(0, 0, db.get_doccount());
-        estimated = spy.estimated();
-        counts = spy.TakeCounts();
+        estimated = own.estimated();
+        counts = own.TakeCounts(0);
       }
       static const std::vector<std::string> kNone;
       std::vector<FacetValueCount> values =

@@ -409,7 +409,7 @@ TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(XapianIndexFacetTest, IndexWithoutSampleBucketsStillEstimatesBroadFacets) {
+TEST(XapianIndexFacetTest, IndexWithoutSampleTermsOrBundleStillCountsFacets) {
   testing_util::TempDir dir;
   const std::string path = dir.path() + "/index";
   {
@@ -417,23 +417,26 @@ TEST(XapianIndexFacetTest, IndexWithoutSampleBucketsStillEstimatesBroadFacets) {
     ASSERT_TRUE(index.ok()) << index.status();
     std::vector<v1::Post> posts;
     for (int i = 0; i < 200; ++i) {
-      v1::Post p = MakePost("f" + std::to_string(i), "Review", "neglect review text");
+      v1::Post p = MakePost("f" + std::to_string(i), "Review",
+                            i < 5 ? "neglect review text narrowword" : "neglect review text");
       p.add_categories(i % 3 == 0 ? "rare" : "common");
       posts.push_back(p);
     }
     ASSERT_TRUE((*index)->Upsert(posts).ok());
   }
   {
-    // Posts as written before sample buckets existed: without XS terms.
+    // Posts as written before sample terms (XS) and the facet bundle (value
+    // slot 10) existed.
     Xapian::WritableDatabase db(path + "/shard-0");
     for (Xapian::docid id = 1; id <= db.get_lastdocid(); ++id) {
       Xapian::Document doc = db.get_document(id);
+      std::vector<std::string> sample_terms;
       for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-        if ((*t).rfind("XS", 0) == 0) {
-          doc.remove_term(*t);
-          break;
-        }
+        if ((*t).rfind("XS", 0) == 0) sample_terms.push_back(*t);
       }
+      ASSERT_FALSE(sample_terms.empty());
+      for (const std::string& t : sample_terms) doc.remove_term(t);
+      doc.remove_value(10);
       db.replace_document(id, doc);
     }
     db.commit();
@@ -449,8 +452,21 @@ TEST(XapianIndexFacetTest, IndexWithoutSampleBucketsStillEstimatesBroadFacets) {
   EXPECT_TRUE(r->facets[0].estimated);
   ASSERT_EQ(r->facets[0].values.size(), 2u);
   const int64_t total = r->facets[0].values[0].count + r->facets[0].values[1].count;
-  EXPECT_GT(total, 150) << "an even stride over all 200 matches, not an empty bucket sample";
+  EXPECT_GT(total, 150) << "an even stride over all 200 matches, not an empty sample";
   EXPECT_LT(total, 260);
+
+  // Exact counts read each facet's own slot.
+  SearchQuery narrow;
+  narrow.text = "narrowword";
+  narrow.facets = {"category", "site"};
+  r = (*index)->Search(narrow);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->facets.size(), 2u);
+  ASSERT_FALSE(r->facets[1].estimated);
+  ASSERT_EQ(r->facets[1].values.size(), 1u);
+  EXPECT_EQ(r->facets[1].values[0].count, 5);
+  ASSERT_EQ(r->facets[0].values.size(), 2u);
+  EXPECT_EQ(r->facets[0].values[0].count + r->facets[0].values[1].count, 5);
 }
 
 TEST_P(XapianIndexTest, FacetValuesDifferingInCaseAreOneValue) {
