@@ -93,24 +93,52 @@ scr::v1::Post ToPost(scr::bench::Record& r) {
   return p;
 }
 
-constexpr int kSampleBuckets = 64;
-constexpr int kMaxSampleLevel = 6;
 constexpr Xapian::valueno kSlotFacets = 10;
 constexpr char kFacetSeparator = '\x1e';
 
-// The service's sample bucket of a post id (XapianIndex's SampleBucket):
-// FNV-1a through splitmix64's finalizer.
-int SampleBucket(const std::string& id) {
-  uint64_t z = 1469598103934665603ULL;
-  for (unsigned char c : id) {
-    z ^= c;
-    z *= 1099511628211ULL;
+// The service's facet sample (XapianIndex's DocidSample): about 1 in 2^level
+// runs of consecutive docids, runs of up to 64 while a database still
+// yields 64 of them, chosen by a hash of the run's index.
+class DocidSample : public Xapian::PostingSource {
+ public:
+  explicit DocidSample(int level) : level_(level) {}
+  void init(const Xapian::Database& db) override {
+    last_ = db.get_lastdocid();
+    run_ = static_cast<Xapian::docid>(
+        std::clamp<uint64_t>(last_ / ((uint64_t{1} << level_) * 64), 1, 64));
+    did_ = 0;
+    set_maxweight(0);
   }
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return static_cast<int>(z % kSampleBuckets);
-}
+  Xapian::doccount get_termfreq_min() const override { return 0; }
+  Xapian::doccount get_termfreq_est() const override { return last_ >> level_; }
+  Xapian::doccount get_termfreq_max() const override { return last_; }
+  void next(double) override { Advance(did_ + 1); }
+  void skip_to(Xapian::docid did, double) override {
+    if (did > did_) Advance(did);
+  }
+  bool at_end() const override { return did_ > last_; }
+  Xapian::docid get_docid() const override { return did_; }
+  Xapian::PostingSource* clone() const override { return new DocidSample(level_); }
+
+ private:
+  void Advance(Xapian::docid from) {
+    for (uint64_t d = from; d <= last_;) {
+      const uint64_t run = (d - 1) / run_;
+      uint64_t z = run + 0x9e3779b97f4a7c15ULL;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      z ^= z >> 31;
+      if ((z & ((uint64_t{1} << level_) - 1)) == 0) {
+        did_ = static_cast<Xapian::docid>(d);
+        return;
+      }
+      d = (run + 1) * run_ + 1;
+    }
+    did_ = last_ + 1;
+  }
+  const int level_;
+  Xapian::docid last_ = 0, run_ = 1, did_ = 0;
+};
 
 // The document XapianIndex::BuildDocument builds (entities and simhash bands
 // aside: the synthetic posts carry none).
@@ -125,10 +153,6 @@ Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Po
   indexer.increase_termpos();
   indexer.index_text(body);
   doc.add_boolean_term("Q" + post.id());
-  const int bucket = SampleBucket(post.id());
-  for (int r = 0; r <= kMaxSampleLevel && bucket < (kSampleBuckets >> r); ++r) {
-    doc.add_boolean_term(absl::StrCat("XS", r));
-  }
   for (const std::string& c : post.categories()) doc.add_boolean_term("XC" + BooleanValue(c));
   for (const std::string& t : post.tags()) doc.add_boolean_term("K" + BooleanValue(t));
   if (!post.site().empty()) doc.add_boolean_term("H" + BooleanValue(post.site()));
@@ -191,10 +215,8 @@ class FacetSpy : public Xapian::MatchSpy {
 };
 
 // The service's facet sample (XapianIndex, 20,000 exact matches): the
-// sample level whose 1/2^r share of the estimated matches is nearest 20,000,
-// as a filter, or an empty query to count every match. The baseline's own
-// index always has sample terms on every post, so unlike the service it
-// does not check.
+// DocidSample level whose 1/2^r share of the estimated matches is nearest
+// 20,000, as a filter, or an empty query to count every match.
 Xapian::Query FacetSampleFilter(Xapian::Database& db, const Xapian::Query& query) {
   constexpr int64_t kMaxExact = 20000;
   if (static_cast<int64_t>(db.get_doccount()) <= kMaxExact) return Xapian::Query();
@@ -203,10 +225,9 @@ Xapian::Query FacetSampleFilter(Xapian::Database& db, const Xapian::Query& query
   const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
   if (estimate <= kMaxExact) return Xapian::Query();
   const double ratio = static_cast<double>(estimate) / static_cast<double>(kMaxExact);
-  const int r =
-      std::clamp(static_cast<int>(std::floor(std::log2(ratio) + 0.5)), 0, kMaxSampleLevel);
+  const int r = std::clamp(static_cast<int>(std::floor(std::log2(ratio) + 0.5)), 0, 12);
   if (r == 0) return Xapian::Query();
-  return Xapian::Query(absl::StrCat("XS", r));
+  return Xapian::Query((new DocidSample(r))->release());
 }
 
 // One query the way XapianIndex::RunSearch answers it; returns the hit count.

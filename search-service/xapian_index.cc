@@ -62,10 +62,12 @@ constexpr int kNearDuplicateBits = 3;
 constexpr int kSimHashBands = 4;
 // Bodies shorter than this are too short to fingerprint reliably.
 constexpr size_t kMinNearDuplicateBodyBytes = 200;
-// How many sample buckets posts are spread over, and the deepest sample
-// level (SampleTerm): level r holds 1 in 2^r posts.
-constexpr int kSampleBuckets = 64;
-constexpr int kMaxSampleLevel = 6;
+// The deepest facet sample level: level r counts about 1 in 2^r posts.
+constexpr int kMaxSampleLevel = 12;
+// Longest run of consecutive docids a facet sample takes whole (DocidSample),
+// and the fewest runs it takes from a shard.
+constexpr Xapian::docid kMaxSampleRun = 64;
+constexpr Xapian::docid kMinSampleRuns = 64;
 
 // Separator inside multi-valued facet slots.
 constexpr char kListSeparator = '\x1f';
@@ -112,15 +114,6 @@ std::string BooleanValue(absl::string_view value) {
 }
 
 std::string IdTerm(absl::string_view id) { return absl::StrCat("Q", id); }
-
-// Boolean term of sample level `r` (0..kMaxSampleLevel): a post carries it
-// when its bucket (0..kSampleBuckets-1, a hash of its id) is below
-// kSampleBuckets >> r. Level 0 is every post (and marks an index whose
-// posts all carry levels), level 1 half of them, ... level 6 one in 64;
-// the levels nest. Independent of a post's words, date and shard, so
-// "query AND level r" is an unbiased 1/2^r sample of any query's matches,
-// one posting list that Xapian walks without walking the rest.
-std::string SampleTerm(int r) { return absl::StrCat("XS", r); }
 
 std::string VersionKey(absl::string_view id) { return absl::StrCat("v:", id); }
 
@@ -224,21 +217,78 @@ bool IsFunctionWord(const std::string& word) {
   return kWords->count(word) > 0;
 }
 
-// How facet counting samples a query's matches. Exact: no filter, stride 1.
-// With sample levels: the match is filtered to one SampleTerm level r and
-// every count is multiplied by `scale` (2^r). On an index whose posts lack
-// sample terms (made before they existed): every `stride`-th document the
-// match examines is counted, which bounds the counting but not the walk.
+// A facet sample: the docids of about 1 in 2^level runs of consecutive
+// docids of each shard, the runs chosen by a hash of their index. Runs are
+// as long as kMaxSampleRun while a shard still yields kMinSampleRuns of them
+// (shorter, down to single documents, on small shards). Why runs: glass
+// reads values block by block and keeps no block cache, so a sample of
+// scattered posts reads nearly every block of the value stream; whole runs
+// share blocks. The cost: posts ingested together (a site's archive crawled
+// at once) are sampled together, which widens the error of such values'
+// estimates. Works on any index (docids only). Used as a filter, weight 0.
+class DocidSample : public Xapian::PostingSource {
+ public:
+  explicit DocidSample(int level) : level_(level) {}
+
+  void init(const Xapian::Database& db) override {
+    last_ = db.get_lastdocid();
+    const uint64_t per_run = (uint64_t{1} << level_) * kMinSampleRuns;
+    run_ = static_cast<Xapian::docid>(std::clamp<uint64_t>(last_ / per_run, 1, kMaxSampleRun));
+    did_ = 0;
+    set_maxweight(0);
+  }
+  Xapian::doccount get_termfreq_min() const override { return 0; }
+  Xapian::doccount get_termfreq_est() const override { return last_ >> level_; }
+  Xapian::doccount get_termfreq_max() const override { return last_; }
+  void next(double) override { Advance(did_ + 1); }
+  void skip_to(Xapian::docid did, double) override {
+    if (did > did_) Advance(did);
+  }
+  bool at_end() const override { return did_ > last_; }
+  Xapian::docid get_docid() const override { return did_; }
+  Xapian::PostingSource* clone() const override { return new DocidSample(level_); }
+  std::string get_description() const override { return absl::StrCat("DocidSample(", level_, ")"); }
+
+ private:
+  bool Chosen(uint64_t run) const {
+    uint64_t z = run + 0x9e3779b97f4a7c15ULL;  // splitmix64
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return (z & ((uint64_t{1} << level_) - 1)) == 0;
+  }
+  // Moves to the first chosen docid at or after `from`.
+  void Advance(Xapian::docid from) {
+    uint64_t d = from;
+    while (d <= last_) {
+      const uint64_t run = (d - 1) / run_;
+      if (Chosen(run)) {
+        did_ = static_cast<Xapian::docid>(d);
+        return;
+      }
+      d = (run + 1) * run_ + 1;
+    }
+    did_ = last_ + 1;
+  }
+
+  const int level_;
+  Xapian::docid last_ = 0;
+  Xapian::docid run_ = 1;
+  Xapian::docid did_ = 0;
+};
+
+// How facet counting samples a query's matches: exactly (no filter, scale
+// 1), or the matches within a DocidSample of level r, counts multiplied by
+// `scale` (2^r).
 struct FacetSample {
   Xapian::Query filter;
   double scale = 1.0;
-  int64_t stride = 1;
-  bool estimated() const { return scale != 1.0 || stride > 1; }
+  bool estimated() const { return scale != 1.0; }
 };
 
 // Counts the values of one or more facets (each value one string or a
-// kListSeparator list) in every `stride`-th document the match examines
-// (every one with stride 1), scaled by FacetSample::scale. With the facet
+// kListSeparator list) in every document the match examines, scaled by
+// FacetSample::scale. With the facet
 // bundle (kSlotFacets) a document costs one value read whatever the number
 // of facets; without it (an index written before the bundle existed) one a
 // facet. Glass looks each value up in its B-tree afresh, so reads are most
@@ -251,12 +301,9 @@ class FacetSpy : public Xapian::MatchSpy {
   FacetSpy(std::vector<size_t> facets, bool bundled, const FacetSample& sample)
       : facets_(std::move(facets)),
         bundled_(bundled),
-        stride_(sample.stride),
         scale_(sample.scale),
         counts_(facets_.size()) {}
   void operator()(const Xapian::Document& doc, double) override {
-    if (seen_++ % stride_ != 0) return;
-    ++sampled_;
     if (!bundled_) {
       for (size_t i = 0; i < facets_.size(); ++i) {
         Count(i, doc.get_value(kFacets[facets_[i]].slot));
@@ -277,15 +324,13 @@ class FacetSpy : public Xapian::MatchSpy {
   absl::flat_hash_map<std::string, int64_t> TakeCounts(size_t i) {
     absl::flat_hash_map<std::string, int64_t> counts = std::move(counts_[i]);
     if (estimated()) {
-      double scale = scale_;
-      if (sampled_ > 0) scale *= static_cast<double>(seen_) / static_cast<double>(sampled_);
       for (auto& [value, count] : counts) {
-        count = std::max<int64_t>(1, std::llround(static_cast<double>(count) * scale));
+        count = std::llround(static_cast<double>(count) * scale_);
       }
     }
     return counts;
   }
-  bool estimated() const { return scale_ != 1.0 || (stride_ > 1 && seen_ > sampled_); }
+  bool estimated() const { return scale_ != 1.0; }
 
  private:
   void Count(size_t i, absl::string_view value) {
@@ -302,10 +347,7 @@ class FacetSpy : public Xapian::MatchSpy {
 
   const std::vector<size_t> facets_;
   const bool bundled_;
-  const int64_t stride_;
   const double scale_;
-  int64_t seen_ = 0;
-  int64_t sampled_ = 0;
   std::vector<absl::flat_hash_map<std::string, int64_t>> counts_;
 };
 
@@ -399,17 +441,6 @@ uint64_t IdHash(absl::string_view id) {
 // Stable shard of a post id, so the same id lands in the same shard.
 size_t ShardOf(absl::string_view id, size_t shards) {
   return static_cast<size_t>(IdHash(id) % shards);
-}
-
-// The sample bucket of a post id (0 .. kSampleBuckets-1): the id's hash
-// through a 64-bit finalizer (splitmix64's), so that buckets are independent
-// of the shard, which takes the low bits of the same hash.
-int SampleBucket(absl::string_view id) {
-  uint64_t z = IdHash(id);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return static_cast<int>(z % kSampleBuckets);
 }
 
 // A batch of writes for one shard. The pointers are owned by the caller of
@@ -622,10 +653,6 @@ class Shard {
     indexer_.index_text(body);
 
     doc.add_boolean_term(IdTerm(post.id()));
-    const int bucket = SampleBucket(post.id());
-    for (int r = 0; r <= kMaxSampleLevel && bucket < (kSampleBuckets >> r); ++r) {
-      doc.add_boolean_term(SampleTerm(r));
-    }
     std::vector<std::string> categories, tags, entities;
     for (const std::string& c : post.categories()) {
       doc.add_boolean_term("XC" + BooleanValue(c));
@@ -1190,28 +1217,22 @@ struct XapianIndex::Impl {
 
   // How to count facets of `query` so that counting stays near
   // max_exact_facet_matches documents: exactly unless Xapian estimates more
-  // matches (from term statistics, without a match run); then on the sample
-  // level that brings the estimate nearest to it (between 0.71 and 1.41
-  // times it, up to level kMaxSampleLevel), or, on an index without sample
-  // terms on every post, on a stride.
+  // matches (from term statistics, without a match run); then on the
+  // sample level that brings the estimate nearest to it (between 0.71 and
+  // 1.41 times it).
   FacetSample SampleFor(Xapian::Database& db, const Xapian::Query& query) const {
     FacetSample sample;
-    const int64_t doccount = static_cast<int64_t>(db.get_doccount());
-    if (doccount <= max_exact_facet_matches) return sample;
+    if (static_cast<int64_t>(db.get_doccount()) <= max_exact_facet_matches) return sample;
     Xapian::Enquire probe(db);
     probe.set_query(query);
     const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
     if (estimate <= max_exact_facet_matches) return sample;
-    if (static_cast<int64_t>(db.get_termfreq(SampleTerm(0))) != doccount) {
-      sample.stride = (estimate + max_exact_facet_matches - 1) / max_exact_facet_matches;
-      return sample;
-    }
     const double ratio =
         static_cast<double>(estimate) / static_cast<double>(max_exact_facet_matches);
     const int r =
         std::clamp(static_cast<int>(std::floor(std::log2(ratio) + 0.5)), 0, kMaxSampleLevel);
     if (r == 0) return sample;
-    sample.filter = Xapian::Query(SampleTerm(r));
+    sample.filter = Xapian::Query((new DocidSample(r))->release());
     sample.scale = static_cast<double>(int64_t{1} << r);
     return sample;
   }
