@@ -53,8 +53,7 @@ std::string Sha256Hex(absl::string_view data) {
       absl::string_view(reinterpret_cast<const char*>(digest.data()), len));
 }
 
-uint64_t Fnv1a64(absl::string_view data) {
-  uint64_t h = 1469598103934665603ull;
+uint64_t Fnv1a64(absl::string_view data, uint64_t h) {
   for (char c : data) {
     h ^= static_cast<unsigned char>(c);
     h *= 1099511628211ull;
@@ -66,14 +65,6 @@ uint64_t SimHash(absl::string_view text) { return SimHashOfWords(FoldedWords(tex
 
 uint64_t SimHashOfWords(absl::Span<const std::string> words) {
   std::array<int, 64> weights{};
-  // FNV-1a of the words joined by single spaces, without joining them.
-  auto fnv = [](uint64_t h, absl::string_view data) {
-    for (char c : data) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ull;
-    }
-    return h;
-  };
   auto add = [&](uint64_t h) {
     // Mix so that short shingles spread over all bits.
     h ^= h >> 33;
@@ -81,14 +72,14 @@ uint64_t SimHashOfWords(absl::Span<const std::string> words) {
     h ^= h >> 33;
     for (int b = 0; b < 64; ++b) weights[b] += ((h >> b) & 1) ? 1 : -1;
   };
-  constexpr uint64_t kBasis = 1469598103934665603ull;
   if (words.size() < 3) {
-    for (const std::string& w : words) add(fnv(kBasis, w));
+    for (const std::string& w : words) add(Fnv1a64(w));
   } else {
+    // FNV-1a of the three words joined by single spaces, without joining.
     for (size_t i = 0; i + 2 < words.size(); ++i) {
-      uint64_t h = fnv(kBasis, words[i]);
-      h = fnv(fnv(h, " "), words[i + 1]);
-      h = fnv(fnv(h, " "), words[i + 2]);
+      uint64_t h = Fnv1a64(words[i]);
+      h = Fnv1a64(words[i + 1], Fnv1a64(" ", h));
+      h = Fnv1a64(words[i + 2], Fnv1a64(" ", h));
       add(h);
     }
   }

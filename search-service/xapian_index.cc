@@ -288,13 +288,10 @@ struct FacetSample {
 
 // Counts the values of one or more facets (each value one string or a
 // kListSeparator list) in every document the match examines, scaled by
-// FacetSample::scale. With the facet
-// bundle (kSlotFacets) a document costs one value read whatever the number
-// of facets; without it (an index written before the bundle existed) one a
-// facet. Glass looks each value up in its B-tree afresh, so reads are most
-// of a broad faceted query. A systematic sample over the match, which runs
-// in document order, spreads over the whole index rather than its oldest
-// part.
+// FacetSample::scale. With the facet bundle (kSlotFacets) a document costs
+// one value read whatever the number of facets; without it (an index
+// written before the bundle existed) one a facet. Glass looks each value up
+// in its B-tree afresh, so reads are most of a broad faceted query.
 class FacetSpy : public Xapian::MatchSpy {
  public:
   // `facets` are indexes into kFacets.
@@ -428,19 +425,15 @@ auto Guard(absl::string_view what, Fn&& fn) -> decltype(fn()) {
   }
 }
 
-// FNV-1a of a post id: stable on every machine and every run.
-uint64_t IdHash(absl::string_view id) {
+// Stable shard of a post id: FNV-1a, so the same id lands in the same shard
+// on every machine and every run.
+size_t ShardOf(absl::string_view id, size_t shards) {
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : id) {
     h ^= c;
     h *= 1099511628211ULL;
   }
-  return h;
-}
-
-// Stable shard of a post id, so the same id lands in the same shard.
-size_t ShardOf(absl::string_view id, size_t shards) {
-  return static_cast<size_t>(IdHash(id) % shards);
+  return static_cast<size_t>(h % shards);
 }
 
 // A batch of writes for one shard. The pointers are owned by the caller of

@@ -353,7 +353,7 @@ TEST(XapianIndexLayoutTest, IndexMadeBeforeShardsOpensAsOneShard) {
 TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
   testing_util::TempDir dir;
   // Facets are counted exactly over 100 matches at most; broader queries
-  // count the sample buckets expected to hold about 100.
+  // count a sample of about 100.
   auto index = XapianIndex::Open(dir.path() + "/index", nullptr, 2, 100);
   ASSERT_TRUE(index.ok()) << index.status();
   std::vector<v1::Post> posts;
