@@ -125,6 +125,7 @@ std::string UrlEncode(const std::string& s) {
 struct Sample {
   int query;
   double ms;
+  double server_ms;  // the response's took_micros (time inside SearchCore); -1 over HTTP
 };
 
 struct Summary {
@@ -201,6 +202,7 @@ int main(int argc, char** argv) {
       next = (next + 1) % queries.size();
       bool ok = true;
       std::string err;
+      double server_ms = -1;
       auto t0 = Clock::now();
       if (opt.http) {
         std::string path =
@@ -235,6 +237,7 @@ int main(int argc, char** argv) {
           ok = false;
           err = "grpc " + std::to_string(s.error_code()) + ": " + s.error_message();
         }
+        server_ms = static_cast<double>(resp.took_micros()) / 1000.0;
       }
       double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       if (!ok) {
@@ -243,7 +246,7 @@ int main(int argc, char** argv) {
         if (first_error.empty()) first_error = err + " (query: " + q.text + ")";
         continue;
       }
-      if (measuring.load(std::memory_order_relaxed)) local.push_back({qi, ms});
+      if (measuring.load(std::memory_order_relaxed)) local.push_back({qi, ms, server_ms});
     }
     std::lock_guard<std::mutex> lock(mu);
     samples.insert(samples.end(), local.begin(), local.end());
@@ -269,12 +272,20 @@ int main(int argc, char** argv) {
 
   std::vector<double> all;
   std::map<std::string, std::vector<double>> by_class;
+  // Server-side times (took_micros) of the same requests: latency minus
+  // these is what the RPC itself costs (transport, proto, threads).
+  std::map<std::string, std::vector<double>> server_by_class;
   for (const Sample& s : samples) {
     all.push_back(s.ms);
     const scr::bench::BenchQuery& q = queries[s.query];
     by_class[q.cls].push_back(s.ms);
     // "_plain": top-10 without facets, snippets or collapse.
-    if (!q.facets && !q.snippets && !q.collapse) by_class["_plain"].push_back(s.ms);
+    const bool plain = !q.facets && !q.snippets && !q.collapse;
+    if (plain) by_class["_plain"].push_back(s.ms);
+    if (s.server_ms >= 0) {
+      server_by_class[q.cls].push_back(s.server_ms);
+      if (plain) server_by_class["_plain"].push_back(s.server_ms);
+    }
   }
   Summary total = Summarize(all);
   double qps = elapsed > 0 ? static_cast<double>(total.n) / elapsed : 0;
@@ -310,6 +321,12 @@ int main(int argc, char** argv) {
       ",\"qps\":" + std::to_string(qps) + ",\"latency\":" + SummaryJson(total) + ",\"classes\":{";
   bool first = true;
   for (const auto& [cls, v] : by_class) {
+    json += (first ? "\"" : ",\"") + cls + "\":" + SummaryJson(Summarize(v));
+    first = false;
+  }
+  json += "},\"server_classes\":{";
+  first = true;
+  for (const auto& [cls, v] : server_by_class) {
     json += (first ? "\"" : ",\"") + cls + "\":" + SummaryJson(Summarize(v));
     first = false;
   }

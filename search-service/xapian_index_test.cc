@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "tests/test_util.h"
@@ -316,6 +317,52 @@ TEST_P(XapianIndexTest, ShardsOpenAsOneDatabaseAndKeepTheirCount) {
   ASSERT_TRUE(deleted.ok());
   for (WriteOutcome o : *deleted) EXPECT_EQ(o, WriteOutcome::kDeleted);
   EXPECT_EQ((*reopened)->Stats()->document_count, 0);
+}
+
+// The writer adds spelling words once per commit group instead of through
+// TermGenerator's FLAG_SPELLING; the spelling table must come out the same:
+// every word of titles and bodies, counted once per occurrence.
+TEST_P(XapianIndexTest, SpellingTableMatchesTermGeneratorSpelling) {
+  std::vector<v1::Post> posts = {
+      MakePost("p1", "Neglect review", "The review found neglect, neglect and delay."),
+      MakePost("p2", "Safeguarding board", "Board members met; the board's review was late."),
+      MakePost("p3", "Café 2009 report", "Naïve agencies in 2009 missed the café owner's report."),
+  };
+  for (int i = 0; i < 20; ++i) {
+    posts.push_back(MakePost("q" + std::to_string(i), "Serious case review " + std::to_string(i),
+                             "Agencies shared information late in case " + std::to_string(i)));
+  }
+  // Two calls, so words also accumulate across commits.
+  ASSERT_TRUE(index_->Upsert(absl::MakeConstSpan(posts).subspan(0, 10)).ok());
+  ASSERT_TRUE(index_->Upsert(absl::MakeConstSpan(posts).subspan(10)).ok());
+
+  Xapian::WritableDatabase expected(dir_.path() + "/expected",
+                                    Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+  Xapian::TermGenerator tg;
+  tg.set_stemmer(Xapian::Stem("english"));
+  tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  tg.set_database(expected);
+  tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+  for (const v1::Post& p : posts) {
+    Xapian::Document doc;
+    tg.set_document(doc);
+    tg.index_text(p.title(), 1, "S");
+    tg.index_text(p.title());
+    tg.index_text(p.body());
+  }
+  expected.commit();
+
+  std::map<std::string, Xapian::doccount> want, got;
+  for (auto w = expected.spellings_begin(); w != expected.spellings_end(); ++w) {
+    want[*w] = w.get_termfreq();
+  }
+  index_.reset();
+  // A sharded index sums the shards' spelling tables.
+  Xapian::Database db(dir_.path() + "/index");
+  for (auto w = db.spellings_begin(); w != db.spellings_end(); ++w) got[*w] = w.get_termfreq();
+  EXPECT_FALSE(want.empty());
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(db.get_spelling_suggestion("neglet"), "neglect");
 }
 
 TEST_P(XapianIndexTest, NearDuplicatesAreFoundAcrossShards) {
