@@ -23,6 +23,14 @@ function(scr_binary name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
 
+# scr_use_tcmalloc(TARGET): the target's malloc and operator new come from
+# tcmalloc when SCR_TCMALLOC is on (see ScrDependencies.cmake).
+function(scr_use_tcmalloc target)
+  if(SCR_TCMALLOC_LIB)
+    target_link_libraries(${target} PRIVATE -Wl,--no-as-needed ${SCR_TCMALLOC_LIB})
+  endif()
+endfunction()
+
 # scr_test(NAME SRCS ... DEPS ... [LABELS l]): a GoogleTest binary registered with CTest.
 function(scr_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})

@@ -23,7 +23,7 @@ RUN apt-get update \
       libxapian-dev \
       libgtest-dev libgmock-dev \
       libxml2-dev libicu-dev liburiparser-dev libssl-dev libsqlite3-dev \
-      libcpp-httplib-dev \
+      libcpp-httplib-dev libgoogle-perftools-dev \
  && rm -rf /var/lib/apt/lists/*
 
 COPY . /src
@@ -53,10 +53,12 @@ FROM debian:bookworm-slim
 #   ICU:                  libicu72
 #   cpp-httplib:          libcpp-httplib0.11 (+ libbrotli1 libssl3 zlib1g),
 #                         for the optional HTTP/JSON gateway (--http_listen)
+#   tcmalloc:             libtcmalloc-minimal4 (malloc of the services)
 # (libc6, libstdc++6, libgcc-s1 are in the base image already.)
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 libre2-9 libc-ares2 \
+      libtcmalloc-minimal4 \
       libssl3 zlib1g libuuid1 \
       libxapian30 \
       libicu72 \

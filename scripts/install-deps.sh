@@ -11,7 +11,7 @@ packages=(
   libxapian-dev xapian-tools
   libgtest-dev libgmock-dev
   libxml2-dev libicu-dev liburiparser-dev libssl-dev libsqlite3-dev
-  libcpp-httplib-dev
+  libcpp-httplib-dev libgoogle-perftools-dev
   clang libclang-rt-14-dev
   chromium
 )
