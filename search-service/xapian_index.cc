@@ -447,10 +447,17 @@ using SpellingCounts = absl::flat_hash_map<std::string, Xapian::termcount>;
 // (TermGenerator calls add_spelling for every word it reads), with the same
 // resulting frequencies; that was a quarter of indexing CPU on two shards.
 void CountSpellings(const Xapian::Document& doc, SpellingCounts& spellings) {
-  for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+  // Terms come in byte order: digits, then every prefixed term (A-Z, half
+  // of them the Z stems), then lower-case and non-ASCII words, which the
+  // iterator jumps to.
+  for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end();) {
     const std::string& term = *t;
-    if (term.empty() || absl::ascii_isupper(static_cast<unsigned char>(term[0]))) continue;
+    if (!term.empty() && absl::ascii_isupper(static_cast<unsigned char>(term[0]))) {
+      t.skip_to("[");  // '[' is the byte after 'Z'
+      continue;
+    }
     spellings[term] += t.positionlist_count();
+    ++t;
   }
 }
 
