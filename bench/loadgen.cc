@@ -319,19 +319,18 @@ int main(int argc, char** argv) {
       (opt.http ? "http" : "grpc") + "\",\"concurrency\":" + std::to_string(opt.concurrency) +
       ",\"errors\":" + std::to_string(errors.load()) + ",\"elapsed_s\":" + std::to_string(elapsed) +
       ",\"qps\":" + std::to_string(qps) + ",\"latency\":" + SummaryJson(total) + ",\"classes\":{";
-  bool first = true;
-  for (const auto& [cls, v] : by_class) {
-    json += (first ? "\"" : ",\"") + cls + "\":" + SummaryJson(Summarize(v));
-    first = false;
-  }
+  auto append_classes = [&json](const std::map<std::string, std::vector<double>>& classes) {
+    bool first = true;
+    for (const auto& [cls, v] : classes) {
+      json += (first ? "\"" : ",\"") + cls + "\":" + SummaryJson(Summarize(v));
+      first = false;
+    }
+  };
+  append_classes(by_class);
   json += "},\"server_classes\":{";
-  first = true;
-  for (const auto& [cls, v] : server_by_class) {
-    json += (first ? "\"" : ",\"") + cls + "\":" + SummaryJson(Summarize(v));
-    first = false;
-  }
+  append_classes(server_by_class);
   json += "},\"histogram_us\":[";
-  first = true;
+  bool first = true;
   for (const auto& [upper, n] : hist) {
     json += (first ? "[" : ",[") + std::to_string(upper) + "," + std::to_string(n) + "]";
     first = false;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/hash.h"
 #include "common/text.h"
 #include "ingest-service/language.h"
 #include "ingest-service/url.h"
@@ -53,14 +54,6 @@ std::string Sha256Hex(absl::string_view data) {
       absl::string_view(reinterpret_cast<const char*>(digest.data()), len));
 }
 
-uint64_t Fnv1a64(absl::string_view data, uint64_t h) {
-  for (char c : data) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 uint64_t SimHash(absl::string_view text) { return SimHashOfWords(FoldedWords(text)); }
 
 uint64_t SimHashOfWords(absl::Span<const std::string> words) {
@@ -73,13 +66,13 @@ uint64_t SimHashOfWords(absl::Span<const std::string> words) {
     for (int b = 0; b < 64; ++b) weights[b] += ((h >> b) & 1) ? 1 : -1;
   };
   if (words.size() < 3) {
-    for (const std::string& w : words) add(Fnv1a64(w));
+    for (const std::string& w : words) add(common::Fnv1a64(w, common::kFnvLegacyBasis));
   } else {
     // FNV-1a of the three words joined by single spaces, without joining.
     for (size_t i = 0; i + 2 < words.size(); ++i) {
-      uint64_t h = Fnv1a64(words[i]);
-      h = Fnv1a64(words[i + 1], Fnv1a64(" ", h));
-      h = Fnv1a64(words[i + 2], Fnv1a64(" ", h));
+      uint64_t h = common::Fnv1a64(words[i], common::kFnvLegacyBasis);
+      h = common::Fnv1a64(words[i + 1], common::Fnv1a64(" ", h));
+      h = common::Fnv1a64(words[i + 2], common::Fnv1a64(" ", h));
       add(h);
     }
   }

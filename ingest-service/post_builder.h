@@ -45,10 +45,6 @@ uint64_t SimHash(absl::string_view text);
 // SimHash of text already split into folded words (as SimHash splits it).
 uint64_t SimHashOfWords(absl::Span<const std::string> words);
 
-// Stable 64-bit FNV-1a. `h` continues a hash of earlier bytes: hashing "ab"
-// equals Fnv1a64("b", Fnv1a64("a")).
-uint64_t Fnv1a64(absl::string_view data, uint64_t h = 1469598103934665603ull);
-
 }  // namespace scr::ingest
 
 #endif  // SCR_INGEST_POST_BUILDER_H_

@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/hash.h"
 #include "common/logging.h"
 #include "common/server_runner.h"
 #include "search-service/convert.h"
@@ -130,14 +131,10 @@ const char* ContentTypeFor(absl::string_view path) {
   return "application/octet-stream";
 }
 
-// FNV-1a: a stable ETag across restarts (absl::Hash is seeded per process).
+// A stable ETag across restarts (FNV-1a; absl::Hash is seeded per process).
 std::string ETagFor(absl::string_view content) {
-  uint64_t h = 14695981039346656037ull;
-  for (char c : content) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return absl::StrCat("\"", absl::Hex(h, absl::kZeroPad16), "\"");
+  return absl::StrCat(
+      "\"", absl::Hex(common::Fnv1a64(content, common::kFnvOffsetBasis), absl::kZeroPad16), "\"");
 }
 
 const EmbeddedAsset* FindAsset(absl::string_view path) {

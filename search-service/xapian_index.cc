@@ -29,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "common/hash.h"
 #include "common/logging.h"
 #include "common/post_merge.h"
 #include "common/text.h"
@@ -425,15 +426,10 @@ auto Guard(absl::string_view what, Fn&& fn) -> decltype(fn()) {
   }
 }
 
-// Stable shard of a post id: FNV-1a, so the same id lands in the same shard
-// on every machine and every run.
+// Stable shard of a post id, so the same id lands in the same shard on
+// every machine and every run.
 size_t ShardOf(absl::string_view id, size_t shards) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : id) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return static_cast<size_t>(h % shards);
+  return static_cast<size_t>(common::Fnv1a64(id, common::kFnvLegacyBasis) % shards);
 }
 
 // Spelling-table increments of a write group: word -> occurrences.
