@@ -32,6 +32,10 @@ ABSL_FLAG(int, index_shards, 2,
 ABSL_FLAG(int64_t, max_exact_facet_matches, scr::search::XapianIndex::kDefaultMaxExactFacetMatches,
           "facets are counted exactly over this many matches; broader queries get estimated "
           "counts (flagged counts_are_estimates)");
+ABSL_FLAG(int, query_threads, 0,
+          "threads one search may use to search groups of shards side by side while no other "
+          "search is running (0: one per core; never more than the shards; 1: off); results "
+          "are the same either way");
 ABSL_FLAG(std::string, lexicon, "",
           "entity lexicon TSV for synonyms (docs/LEXICON.md); default: the built-in "
           "lexicon/entities.tsv");
@@ -70,13 +74,19 @@ int main(int argc, char** argv) {
     SCR_LOG(ERROR) << "--max_exact_facet_matches: " << facet_matches << " must be at least 1";
     return 2;
   }
-  auto index =
-      scr::search::XapianIndex::Open(data_dir + "/index", lexicon->get(), shards, facet_matches);
+  const int query_threads = absl::GetFlag(FLAGS_query_threads);
+  if (query_threads < 0) {
+    SCR_LOG(ERROR) << "--query_threads: " << query_threads << " must be 0 (one per core) or more";
+    return 2;
+  }
+  auto index = scr::search::XapianIndex::Open(data_dir + "/index", lexicon->get(), shards,
+                                              facet_matches, query_threads);
   if (!index.ok()) {
     SCR_LOG(ERROR) << index.status().message();
     return 1;
   }
-  SCR_LOG(INFO) << "index " << data_dir << "/index: " << (*index)->shard_count() << " shard(s)";
+  SCR_LOG(INFO) << "index " << data_dir << "/index: " << (*index)->shard_count()
+                << " shard(s); a search uses up to " << (*index)->query_threads() << " thread(s)";
   scr::search::SearchCore core(index->get());
   scr::search::SearchServiceHandler search_handler(&core);
   scr::search::IndexServiceHandler index_handler(&core);

@@ -20,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -33,6 +34,7 @@
 #include "common/logging.h"
 #include "common/post_merge.h"
 #include "common/text.h"
+#include "search-service/task_pool.h"
 
 namespace scr::search {
 namespace {
@@ -275,6 +277,47 @@ class DocidSample : public Xapian::PostingSource {
   const int level_;
   Xapian::docid last_ = 0;
   Xapian::docid run_ = 1;
+  Xapian::docid did_ = 0;
+};
+
+// Confines a match over every shard to some of them, so that one query's
+// shards can be searched side by side while Xapian still weighs every match
+// with statistics of the whole index (each search opens every shard). As a
+// filter (weight 0) it lets through every document of a chosen shard and none
+// of the others. Xapian hands init() one shard at a time; shards are known by
+// their UUIDs.
+class ShardFilter : public Xapian::PostingSource {
+ public:
+  explicit ShardFilter(std::vector<std::string> uuids) : uuids_(std::move(uuids)) {}
+
+  void init(const Xapian::Database& db) override {
+    const bool chosen = std::find(uuids_.begin(), uuids_.end(), db.get_uuid()) != uuids_.end();
+    last_ = chosen ? db.get_lastdocid() : 0;
+    count_ = chosen ? db.get_doccount() : 0;
+    did_ = 0;
+    set_maxweight(0);
+  }
+  // Every document of a chosen shard, exactly.
+  Xapian::doccount get_termfreq_min() const override { return count_; }
+  Xapian::doccount get_termfreq_est() const override { return count_; }
+  Xapian::doccount get_termfreq_max() const override { return count_; }
+  // Docids without a document are passed over too: the query beside this
+  // filter never matches them.
+  void next(double) override { ++did_; }
+  void skip_to(Xapian::docid did, double) override {
+    if (did > did_) did_ = did;
+  }
+  bool at_end() const override { return did_ > last_; }
+  Xapian::docid get_docid() const override { return did_; }
+  Xapian::PostingSource* clone() const override { return new ShardFilter(uuids_); }
+  std::string get_description() const override {
+    return absl::StrCat("ShardFilter(", absl::StrJoin(uuids_, ","), ")");
+  }
+
+ private:
+  const std::vector<std::string> uuids_;
+  Xapian::docid last_ = 0;
+  Xapian::doccount count_ = 0;
   Xapian::docid did_ = 0;
 };
 
@@ -921,6 +964,17 @@ struct XapianIndex::Impl {
       ABSL_GUARDED_BY(pool_mu);
   std::atomic<uint64_t> generation{1};
 
+  // Searching one query's shards side by side (SideBySide): each
+  // shard's UUID, in shard order; how many threads a query may use; the
+  // threads beyond the caller's (null when a query uses one); and how many
+  // searches are running now.
+  std::vector<std::string> shard_uuids;
+  int query_threads = 1;
+  std::unique_ptr<TaskPool> query_pool;
+  std::atomic<int> searches_running{0};
+  std::atomic<double> others_at_start{0};  // see MatchGroups
+  std::atomic<int64_t> side_by_side_searches{0};
+
   // A database over every shard. Throws Xapian errors.
   std::unique_ptr<Xapian::Database> OpenAll() const {
     auto db = std::make_unique<Xapian::Database>();
@@ -970,22 +1024,39 @@ struct XapianIndex::Impl {
     return Reader(this, std::move(db), gen);
   }
 
-  // Runs a read, retrying with a reopened database when a commit discarded
-  // the revision being read (DatabaseModifiedError).
+  // Runs a read on `count` (>= 1) readers, each its own view of every
+  // shard, retrying with reopened databases when a commit discarded the
+  // revision being read (DatabaseModifiedError). `fn` gets the readers'
+  // databases; it may hand them to other threads, one thread per database at
+  // a time, until it returns.
   template <typename Fn>
-  auto WithReader(absl::string_view what, Fn&& fn)
-      -> decltype(fn(std::declval<Xapian::Database&>())) {
-    return Guard(what, [&]() -> decltype(fn(std::declval<Xapian::Database&>())) {
-      Reader reader = AcquireReader();
+  auto WithReaders(absl::string_view what, int count, Fn&& fn)
+      -> decltype(fn(std::declval<absl::Span<Xapian::Database* const>>())) {
+    using Result = decltype(fn(std::declval<absl::Span<Xapian::Database* const>>()));
+    return Guard(what, [&]() -> Result {
+      std::vector<Reader> readers;
+      readers.reserve(static_cast<size_t>(count));
+      for (int i = 0; i < count; ++i) readers.push_back(AcquireReader());
+      std::vector<Xapian::Database*> dbs(readers.size());
       for (int attempt = 0;; ++attempt) {
         try {
-          reader.Prepare(/*force=*/attempt > 0);
-          return fn(reader.db());
+          for (size_t i = 0; i < readers.size(); ++i) {
+            readers[i].Prepare(/*force=*/attempt > 0);
+            dbs[i] = &readers[i].db();
+          }
+          return fn(absl::MakeConstSpan(dbs));
         } catch (const Xapian::DatabaseModifiedError&) {
           if (attempt >= 5) throw;
         }
       }
     });
+  }
+
+  template <typename Fn>
+  auto WithReader(absl::string_view what, Fn&& fn)
+      -> decltype(fn(std::declval<Xapian::Database&>())) {
+    return WithReaders(what, 1,
+                       [&](absl::Span<Xapian::Database* const> dbs) { return fn(*dbs[0]); });
   }
 
   // Terms to highlight for lexicon entities the query names: the words of
@@ -1302,7 +1373,202 @@ struct XapianIndex::Impl {
     }
   }
 
-  SearchResults RunSearch(Xapian::Database& db, const SearchQuery& q) {
+  // Sets the order of `q`'s matches, and their collapsing.
+  static void SetOrder(Xapian::Enquire& enquire, const SearchQuery& q) {
+    switch (q.sort) {
+      case SortOrder::kRelevance:
+        enquire.set_sort_by_relevance_then_value(kSlotPublished, true);
+        break;
+      case SortOrder::kNewestFirst:
+        enquire.set_sort_by_value_then_relevance(kSlotPublished, true);
+        break;
+      case SortOrder::kOldestFirst:
+        enquire.set_sort_by_value_then_relevance(kSlotPublished, false);
+        break;
+    }
+    if (q.collapse_duplicates) enquire.set_collapse_key(kSlotCluster);
+  }
+
+  // Whether match `a` ranks above match `b` in the order SetOrder gives
+  // (Xapian's own: the sort keys, then ascending docids).
+  static bool RanksAbove(const Xapian::MSetIterator& a, const Xapian::MSetIterator& b,
+                         SortOrder sort) {
+    const double wa = a.get_weight(), wb = b.get_weight();
+    const std::string ka = a.get_sort_key(), kb = b.get_sort_key();
+    switch (sort) {
+      case SortOrder::kRelevance:
+        if (wa != wb) return wa > wb;
+        if (ka != kb) return ka > kb;
+        break;
+      case SortOrder::kNewestFirst:
+        if (ka != kb) return ka > kb;
+        if (wa != wb) return wa > wb;
+        break;
+      case SortOrder::kOldestFirst:
+        if (ka != kb) return ka < kb;
+        if (wa != wb) return wa > wb;
+        break;
+    }
+    return *a < *b;
+  }
+
+  // Called as a search starts, with the number of other searches running
+  // then: how many groups of shards to search its shards in, side by side.
+  // One per thread the expected load leaves it (query_threads over this
+  // search, the others running now and, unless negligible, the recent
+  // average of others running as a search starts), at most one per shard.
+  // Under a steady load of two or more clients the searches keep the cores
+  // busy anyway, and waking threads for parts of a search only costs: the
+  // average turns side by side off even in the moments between their
+  // searches. Collapsing and facets need every shard's matches in one match.
+  int MatchGroups(const SearchQuery& q, int others_running) {
+    // An exponential average over about the last 8 searches; racing updates
+    // may lose one another, which only delays it.
+    const double recent = others_at_start.load(std::memory_order_relaxed);
+    others_at_start.store(recent + (others_running - recent) / 8, std::memory_order_relaxed);
+    if (query_pool == nullptr || q.collapse_duplicates || !q.facets.empty()) return 1;
+    const double load = 1 + others_running + (recent >= 0.1 ? recent : 0);
+    return std::clamp(static_cast<int>(query_threads / load), 1,
+                      std::min(query_threads, static_cast<int>(shards.size())));
+  }
+
+  // One search of groups of shards side by side: group g holds the shards i
+  // with i % groups == g and is searched on its own reader. The searching
+  // thread searches group 0; query_pool's threads are woken for the others
+  // as soon as the search starts, so that they are awake when the query is
+  // parsed (Start), and wait for it. A group no pool thread has taken by the
+  // time the searching thread is free it searches itself, so a slow wake-up
+  // costs at most the time the search would take on one thread. Every
+  // group's search opens every shard, so matches are weighed with the
+  // statistics of the whole index, as in one match over all of them.
+  //
+  // Shared by the searching thread and the pool's, and kept alive by each:
+  // a pool thread may wake after the search is over. A pool thread reads
+  // what the search owns (readers, query) only for a group it took, which
+  // the searching thread then waits for.
+  class SideBySide {
+   public:
+    // Wakes pool threads for groups 1.. of dbs.size() groups.
+    static std::shared_ptr<SideBySide> Start(Impl* impl, absl::Span<Xapian::Database* const> dbs,
+                                             const SearchQuery& q) {
+      auto s = std::make_shared<SideBySide>(impl, dbs, q);
+      for (size_t g = 1; g < dbs.size(); ++g) {
+        impl->query_pool->Submit([s, g] { s->RunOnPool(g); });
+      }
+      return s;
+    }
+
+    SideBySide(Impl* impl, absl::Span<Xapian::Database* const> dbs, const SearchQuery& q)
+        : impl_(impl),
+          dbs_(dbs),
+          q_(q),
+          msets_(dbs.size()),
+          errors_(dbs.size()),
+          taken_(dbs.size()),
+          done_(dbs.size()) {}
+
+    // Releases pool threads still waiting for a query: none will come.
+    // Harmless after Match.
+    void Cancel() {
+      absl::MutexLock lock(&mu_);
+      state_.store(kCancelled);
+    }
+
+    // The first `q.offset + q.limit` matches of `query` in each group.
+    // Throws Xapian errors (the first group's, if several failed). Call once.
+    std::vector<Xapian::MSet> Match(const Xapian::Query& query) {
+      impl_->side_by_side_searches.fetch_add(1);
+      {
+        absl::MutexLock lock(&mu_);
+        serialised_ = query.serialise();
+        state_.store(kReady);
+      }
+      Search(0, query);
+      for (size_t g = 1; g < dbs_.size(); ++g) {
+        if (!taken_[g].exchange(true)) {
+          Search(g, query);
+          continue;
+        }
+        // A pool thread is searching group g, about as long as this thread
+        // took for group 0: yield until it is done, then (rarely) sleep.
+        WaitFor(done_[g]);
+      }
+      for (const std::exception_ptr& e : errors_) {
+        if (e) std::rethrow_exception(e);
+      }
+      return std::move(msets_);
+    }
+
+   private:
+    static constexpr int kWaiting = 0, kReady = 1, kCancelled = 2;
+
+    void RunOnPool(size_t g) {
+      if (taken_[g].load()) return;
+      // Yields while the query is parsed, then (rarely) sleeps.
+      const absl::Time give_up = absl::Now() + absl::Milliseconds(1);
+      while (state_.load() == kWaiting && absl::Now() < give_up) std::this_thread::yield();
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](std::atomic<int>* state) { return state->load() != kWaiting; }, &state_));
+        if (state_.load() == kCancelled) return;
+      }
+      if (taken_[g].exchange(true)) return;
+      // Xapian's reference counts are not atomic: this thread's query is
+      // its own, rebuilt from the serialised one.
+      Search(g, Xapian::Query::unserialise(serialised_));
+      absl::MutexLock lock(&mu_);
+      done_[g].store(true);
+    }
+
+    void WaitFor(const std::atomic<bool>& flag) {
+      const absl::Time give_up = absl::Now() + absl::Milliseconds(1);
+      while (!flag.load() && absl::Now() < give_up) std::this_thread::yield();
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](const std::atomic<bool>* f) { return f->load(); }, &flag));
+    }
+
+    void Search(size_t g, const Xapian::Query& query) {
+      try {
+        std::vector<std::string> uuids;
+        for (size_t i = g; i < impl_->shard_uuids.size(); i += dbs_.size()) {
+          uuids.push_back(impl_->shard_uuids[i]);
+        }
+        Xapian::Enquire enquire(*dbs_[g]);
+        enquire.set_query(
+            Xapian::Query(Xapian::Query::OP_FILTER, query,
+                          Xapian::Query((new ShardFilter(std::move(uuids)))->release())));
+        SetOrder(enquire, q_);
+        msets_[g] = enquire.get_mset(0, static_cast<Xapian::doccount>(q_.offset + q_.limit));
+      } catch (...) {
+        errors_[g] = std::current_exception();
+      }
+    }
+
+    Impl* const impl_;
+    const absl::Span<Xapian::Database* const> dbs_;
+    const SearchQuery& q_;
+    std::vector<Xapian::MSet> msets_;
+    std::vector<std::exception_ptr> errors_;
+    std::vector<std::atomic<bool>> taken_;
+    std::vector<std::atomic<bool>> done_;
+    absl::Mutex mu_;  // held to change state_ and done_, so that Await sees them
+    std::atomic<int> state_{kWaiting};
+    std::string serialised_;  // set before state_ becomes kReady
+  };
+
+  // Runs `q` on `dbs` (one reader, or one per group of shards to search side
+  // by side; see MatchGroups).
+  SearchResults RunSearch(absl::Span<Xapian::Database* const> dbs, const SearchQuery& q) {
+    Xapian::Database& db = *dbs[0];
+    std::shared_ptr<SideBySide> side_by_side;
+    if (dbs.size() > 1) side_by_side = SideBySide::Start(this, dbs, q);
+    // Pool threads waiting for a query that will not come (a parse error)
+    // go back to sleep.
+    absl::Cleanup cancel = [&] {
+      if (side_by_side) side_by_side->Cancel();
+    };
     SearchResults results;
     Xapian::QueryParser qp = MakeParser(db);
     Xapian::Query text;
@@ -1336,18 +1602,7 @@ struct XapianIndex::Impl {
 
     Xapian::Enquire enquire(db);
     enquire.set_query(query);
-    switch (q.sort) {
-      case SortOrder::kRelevance:
-        enquire.set_sort_by_relevance_then_value(kSlotPublished, true);
-        break;
-      case SortOrder::kNewestFirst:
-        enquire.set_sort_by_value_then_relevance(kSlotPublished, true);
-        break;
-      case SortOrder::kOldestFirst:
-        enquire.set_sort_by_value_then_relevance(kSlotPublished, false);
-        break;
-    }
-    if (q.collapse_duplicates) enquire.set_collapse_key(kSlotCluster);
+    SetOrder(enquire, q);
 
     // Facets whose own filter is empty are counted on the main match when
     // they are counted exactly and the query is not collapsed; otherwise in
@@ -1382,11 +1637,36 @@ struct XapianIndex::Impl {
         facet_match->add_matchspy(&*spy);
       }
     }
-    Xapian::MSet mset =
-        enquire.get_mset(q.offset, q.limit, any_spy_on_main ? db.get_doccount() : 0);
+    // The page, in rank order, and the MSets its matches come from.
+    std::vector<Xapian::MSet> msets;
+    std::vector<Xapian::MSetIterator> page;
+    if (dbs.size() == 1) {
+      msets.push_back(enquire.get_mset(q.offset, q.limit, any_spy_on_main ? db.get_doccount() : 0));
+      for (Xapian::MSetIterator it = msets[0].begin(); it != msets[0].end(); ++it) {
+        page.push_back(it);
+      }
+    } else {
+      msets = side_by_side->Match(query);
+      for (const Xapian::MSet& m : msets) {
+        for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) page.push_back(it);
+      }
+      std::sort(page.begin(), page.end(),
+                [&](const Xapian::MSetIterator& a, const Xapian::MSetIterator& b) {
+                  return RanksAbove(a, b, q.sort);
+                });
+      page.erase(page.begin(), page.begin() + std::min(page.size(), static_cast<size_t>(q.offset)));
+      if (page.size() > static_cast<size_t>(q.limit)) page.resize(static_cast<size_t>(q.limit));
+    }
     if (facet_match) facet_match->get_mset(0, 0, db.get_doccount());
-    results.estimated_total = mset.get_matches_estimated();
-    results.total_is_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    const Xapian::MSet& mset = msets[0];
+    int64_t lower = 0, upper = 0;
+    results.estimated_total = 0;
+    for (const Xapian::MSet& m : msets) {
+      results.estimated_total += m.get_matches_estimated();
+      lower += m.get_matches_lower_bound();
+      upper += m.get_matches_upper_bound();
+    }
+    results.total_is_exact = lower == upper;
     // Spelling suggestions cost about as much as the search itself, so they
     // are looked for only when a query word is not in the index at all.
     if (!any.empty() && HasUnknownWord(mset, any)) {
@@ -1429,7 +1709,7 @@ struct XapianIndex::Impl {
     // query names, the words of their other variants.
     const Xapian::MSet* snippet_mset = &mset;
     Xapian::MSet highlight_mset;
-    if (!synonyms.terms.empty() && q.snippet_length > 0 && !mset.empty()) {
+    if (!synonyms.terms.empty() && q.snippet_length > 0 && !page.empty()) {
       std::vector<Xapian::Query> parts = {text};
       for (const std::string& t : synonyms.terms) parts.emplace_back(t);
       Xapian::Enquire highlight(db);
@@ -1437,7 +1717,7 @@ struct XapianIndex::Impl {
       highlight_mset = highlight.get_mset(0, 1);
       snippet_mset = &highlight_mset;
     }
-    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+    for (const Xapian::MSetIterator& it : page) {
       SearchHit hit;
       const bool needs_body = q.include_body || q.snippet_length > 0;
       if (!ReadPost(it.get_document(), needs_body, hit.post)) continue;
@@ -1550,7 +1830,8 @@ absl::StatusOr<std::vector<std::string>> ShardLayout(const std::string& path, in
 absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string& path,
                                                                const common::Lexicon* lexicon,
                                                                int shards,
-                                                               int64_t max_exact_facet_matches) {
+                                                               int64_t max_exact_facet_matches,
+                                                               int query_threads) {
   if (shards < 1 || shards > kMaxShards) {
     return absl::InvalidArgumentError(
         absl::StrCat("index shards: ", shards, " is out of range 1..", kMaxShards));
@@ -1558,6 +1839,10 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
   if (max_exact_facet_matches < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("max exact facet matches: ", max_exact_facet_matches, " must be at least 1"));
+  }
+  if (query_threads < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("query threads: ", query_threads, " must be 0 (one per core) or more"));
   }
   auto impl = std::make_unique<Impl>();
   impl->path = path;
@@ -1575,14 +1860,23 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
                                                      &impl->generation, impl->lexicon,
                                                      /*keeps_synonyms=*/i == 0));
       impl->shards.back()->Open();
+      impl->shard_uuids.push_back(Xapian::Database((*paths)[i]).get_uuid());
     }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  if (query_threads == 0) query_threads = static_cast<int>(std::thread::hardware_concurrency());
+  impl->query_threads = std::clamp(query_threads, 1, static_cast<int>(impl->shards.size()));
+  if (impl->query_threads > 1)
+    impl->query_pool = std::make_unique<TaskPool>(impl->query_threads - 1);
   return std::unique_ptr<XapianIndex>(new XapianIndex(std::move(impl)));
 }
 
 int XapianIndex::shard_count() const { return static_cast<int>(impl_->shards.size()); }
+
+int XapianIndex::query_threads() const { return impl_->query_threads; }
+
+int64_t XapianIndex::side_by_side_searches() const { return impl_->side_by_side_searches.load(); }
 
 namespace {
 
@@ -1656,9 +1950,18 @@ absl::StatusOr<SearchResults> XapianIndex::Search(const SearchQuery& query) {
           "facets: unknown facet \"", f, "\"; known: category, tag, site, year, entity, author"));
     }
   }
-  return impl_->WithReader("search", [&](Xapian::Database& db) -> absl::StatusOr<SearchResults> {
-    return impl_->RunSearch(db, query);
-  });
+  // Counts this search among those running while it runs.
+  struct Running {
+    explicit Running(std::atomic<int>& n) : n(n), others(n.fetch_add(1)) {}
+    ~Running() { n.fetch_sub(1); }
+    std::atomic<int>& n;
+    const int others;
+  } running(impl_->searches_running);
+  return impl_->WithReaders(
+      "search", impl_->MatchGroups(query, running.others),
+      [&](absl::Span<Xapian::Database* const> dbs) -> absl::StatusOr<SearchResults> {
+        return impl_->RunSearch(dbs, query);
+      });
 }
 
 absl::StatusOr<SearchResults> XapianIndex::MoreLikeThis(const std::string& id, int limit,

@@ -55,15 +55,27 @@ class XapianIndex : public Index {
   // match (k chosen to sample about that many) and scale the counts, flagged
   // as estimates, which bounds the cost of faceting a broad query on a large
   // index.
+  // A search may use up to `query_threads` threads (0: one per core; never
+  // more than the shards) to search groups of shards side by side, as many
+  // as the searches running at the time leave cores free; the results are
+  // those of one match over every shard. Collapsed and faceted searches use
+  // one thread.
   static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(
       const std::string& path, const common::Lexicon* lexicon = nullptr, int shards = 1,
-      int64_t max_exact_facet_matches = kDefaultMaxExactFacetMatches);
+      int64_t max_exact_facet_matches = kDefaultMaxExactFacetMatches, int query_threads = 0);
 
   static constexpr int kMaxShards = 64;
   static constexpr int64_t kDefaultMaxExactFacetMatches = 20000;
 
   // The number of shards the index was made with.
   int shard_count() const;
+
+  // The most threads one search may use (query_threads as resolved by Open).
+  int query_threads() const;
+
+  // How many searches have run on more than one thread since the index was
+  // opened.
+  int64_t side_by_side_searches() const;
 
   ~XapianIndex() override;
 

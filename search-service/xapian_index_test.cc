@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -378,6 +379,91 @@ TEST_P(XapianIndexTest, NearDuplicatesAreFoundAcrossShards) {
     ASSERT_TRUE(index_->Upsert({copy}).ok());
     EXPECT_EQ(index_->GetPost(copy.id())->cluster_key(), "orig") << copy.id();
   }
+}
+
+// Searching a query's shards side by side (one thread per group of shards)
+// must give exactly what one match over every shard gives: the same posts in
+// the same order with the same weights, whatever the sort, page or filter,
+// ties included.
+TEST(XapianIndexSideBySideTest, MatchesOneMatchOverEveryShard) {
+  testing_util::TempDir dir;
+  const std::string path = dir.path() + "/index";
+  const std::vector<std::string> words = {"review", "neglect", "board",  "child",
+                                          "agency", "school",  "police", "health"};
+  std::vector<v1::Post> posts;
+  for (int i = 0; i < 300; ++i) {
+    // Few distinct texts and dates: many posts tie on weight, date or both.
+    std::string body;
+    for (int w = 0; w <= i % 5; ++w) body += words[(i * 7 + w * 3) % words.size()] + " ";
+    v1::Post p = MakePost("p" + std::to_string(i), "Post " + words[i % words.size()], body);
+    p.mutable_published()->set_seconds(1'600'000'000 + 86400 * (i % 13));
+    p.add_categories(i % 2 == 0 ? "even" : "odd");
+    posts.push_back(std::move(p));
+  }
+  std::vector<SearchQuery> queries;
+  for (const char* text : {"review", "neglect board", "child OR police", "\"agency school\"",
+                           "review -health", "post", "", "title:board", "nosuchword"}) {
+    for (SortOrder sort :
+         {SortOrder::kRelevance, SortOrder::kNewestFirst, SortOrder::kOldestFirst}) {
+      for (int offset : {0, 7, 95}) {
+        SearchQuery q;
+        q.text = text;
+        q.sort = sort;
+        q.offset = offset;
+        q.limit = 20;
+        queries.push_back(q);
+        q.filter.categories = {"odd"};
+        q.snippet_length = 80;
+        queries.push_back(q);
+      }
+    }
+  }
+  // Each layout: shards, and threads a query may use.
+  std::map<std::pair<int, int>, std::vector<SearchResults>> answers;
+  for (const auto& [shards, threads] :
+       std::vector<std::pair<int, int>>{{3, 1}, {3, 3}, {3, 2}, {4, 2}, {4, 1}}) {
+    const std::string at = path + std::to_string(shards);
+    auto index =
+        XapianIndex::Open(at, nullptr, shards, XapianIndex::kDefaultMaxExactFacetMatches, threads);
+    ASSERT_TRUE(index.ok()) << index.status();
+    if (!std::filesystem::exists(at + "/populated")) {
+      ASSERT_TRUE((*index)->Upsert(posts).ok());
+      std::ofstream(at + "/populated") << "";
+    }
+    for (const SearchQuery& q : queries) {
+      auto r = (*index)->Search(q);
+      ASSERT_TRUE(r.ok()) << q.text << ": " << r.status();
+      answers[{shards, threads}].push_back(*std::move(r));
+    }
+    EXPECT_EQ((*index)->side_by_side_searches(), threads == 1 ? 0 : queries.size());
+  }
+  for (const auto& [layout, results] : answers) {
+    const std::vector<SearchResults>& want = answers[{layout.first, 1}];
+    for (size_t i = 0; i < queries.size(); ++i) {
+      SCOPED_TRACE(testing::Message()
+                   << layout.first << " shards, " << layout.second << " threads, query \""
+                   << queries[i].text << "\" sort " << static_cast<int>(queries[i].sort)
+                   << " offset " << queries[i].offset << " filtered "
+                   << queries[i].filter.categories.size());
+      ASSERT_EQ(results[i].hits.size(), want[i].hits.size());
+      for (size_t h = 0; h < want[i].hits.size(); ++h) {
+        EXPECT_EQ(results[i].hits[h].post.id(), want[i].hits[h].post.id()) << "hit " << h;
+        EXPECT_EQ(results[i].hits[h].score, want[i].hits[h].score) << "hit " << h;
+        EXPECT_EQ(results[i].hits[h].snippet.text, want[i].hits[h].snippet.text);
+        EXPECT_EQ(results[i].hits[h].snippet.ranges, want[i].hits[h].snippet.ranges);
+      }
+      // Counts are estimates unless a match saw every candidate; each
+      // group's match does more often than one match over every shard.
+      if (want[i].total_is_exact && results[i].total_is_exact) {
+        EXPECT_EQ(results[i].estimated_total, want[i].estimated_total);
+      }
+      EXPECT_EQ(results[i].corrected_query, want[i].corrected_query);
+    }
+  }
+  // The comparison is not empty: most queries fill their page.
+  size_t full_pages = 0;
+  for (const SearchResults& r : answers[{3, 1}]) full_pages += r.hits.size() == 20 ? 1 : 0;
+  EXPECT_GT(full_pages, queries.size() / 2);
 }
 
 TEST(XapianIndexLayoutTest, IndexMadeBeforeShardsOpensAsOneShard) {
