@@ -326,6 +326,7 @@ class ShardFilter : public Xapian::PostingSource {
 // `scale` (2^r).
 struct FacetSample {
   Xapian::Query filter;
+  int level = 0;  // of the DocidSample in `filter`; 0: no filter
   double scale = 1.0;
   bool estimated() const { return scale != 1.0; }
 };
@@ -1321,7 +1322,15 @@ struct XapianIndex::Impl {
     const int r =
         std::clamp(static_cast<int>(std::floor(std::log2(ratio) + 0.5)), 0, kMaxSampleLevel);
     if (r == 0) return sample;
+    return Sample(r);
+  }
+
+  // The sample of level `r` (0: every match).
+  static FacetSample Sample(int r) {
+    FacetSample sample;
+    if (r == 0) return sample;
     sample.filter = Xapian::Query((new DocidSample(r))->release());
+    sample.level = r;
     sample.scale = static_cast<double>(int64_t{1} << r);
     return sample;
   }
@@ -1420,16 +1429,19 @@ struct XapianIndex::Impl {
   // Under a steady load of two or more clients the searches keep the cores
   // busy anyway, and waking threads for parts of a search only costs: the
   // average turns side by side off even in the moments between their
-  // searches. Collapsing and facets need every shard's matches in one match.
+  // searches. Collapsing and facets need every shard's matches in one match;
+  // a faceted search gets a second reader instead, to count facets in a
+  // match of their own beside the page's (FacetsBeside).
   int MatchGroups(const SearchQuery& q, int others_running) {
     // An exponential average over about the last 8 searches; racing updates
     // may lose one another, which only delays it.
     const double recent = others_at_start.load(std::memory_order_relaxed);
     others_at_start.store(recent + (others_running - recent) / 8, std::memory_order_relaxed);
-    if (query_pool == nullptr || q.collapse_duplicates || !q.facets.empty()) return 1;
+    if (query_pool == nullptr || (q.collapse_duplicates && q.facets.empty())) return 1;
     const double load = 1 + others_running + (recent >= 0.1 ? recent : 0);
-    return std::clamp(static_cast<int>(query_threads / load), 1,
-                      std::min(query_threads, static_cast<int>(shards.size())));
+    const int groups = std::clamp(static_cast<int>(query_threads / load), 1,
+                                  std::min(query_threads, static_cast<int>(shards.size())));
+    return q.facets.empty() ? groups : std::min(groups, 2);
   }
 
   // One search of groups of shards side by side: group g holds the shards i
@@ -1558,12 +1570,90 @@ struct XapianIndex::Impl {
     std::string serialised_;  // set before state_ becomes kReady
   };
 
+  // A task handed to query_pool that the caller runs itself if no pool
+  // thread has started it by the time the caller needs its result, so that
+  // a slow wake-up never costs more than running it in line. Shared by the
+  // caller and the pool thread, each keeping it alive.
+  class Beside {
+   public:
+    // `fn` may throw; Join rethrows.
+    static std::shared_ptr<Beside> Start(TaskPool& pool, std::function<void()> fn) {
+      auto b = std::make_shared<Beside>(std::move(fn));
+      pool.Submit([b] {
+        if (b->taken_.exchange(true)) return;
+        b->Run();
+        absl::MutexLock lock(&b->mu_);
+        b->done_.store(true);
+      });
+      return b;
+    }
+    explicit Beside(std::function<void()> fn) : fn_(std::move(fn)) {}
+
+    // Runs the task here unless a pool thread took it, then waits for it;
+    // rethrows what it threw. Call once.
+    void Join() {
+      if (!taken_.exchange(true)) {
+        Run();
+      } else {
+        WaitDone();
+      }
+      joined_ = true;
+      if (error_) std::rethrow_exception(error_);
+    }
+
+    // For a caller leaving without the result (an error elsewhere): makes
+    // sure the task is not running and never will. Harmless after Join.
+    void Abandon() {
+      if (joined_ || !taken_.exchange(true)) return;
+      WaitDone();
+    }
+
+   private:
+    void WaitDone() {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](std::atomic<bool>* f) { return f->load(); }, &done_));
+    }
+
+    void Run() {
+      try {
+        fn_();
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    }
+
+    std::function<void()> fn_;
+    std::exception_ptr error_;  // written by whoever runs fn_, before done_
+    std::atomic<bool> taken_{false};
+    std::atomic<bool> done_{false};
+    bool joined_ = false;  // the caller's own
+    absl::Mutex mu_;       // held to set done_, so that Await sees it
+  };
+
+  // Counts facets for `spy` (which must outlive the returned task's Join or
+  // Abandon) in a match of `query` on `db`, filtered to the sample of level
+  // `level`, on a pool thread: the same match FacetMatch gives, run beside
+  // the page's match on another reader. The thread gets its own copy of the
+  // query (Xapian's reference counts are not atomic).
+  std::shared_ptr<Beside> FacetsBeside(Xapian::Database& db, const Xapian::Query& query, int level,
+                                       FacetSpy* spy) {
+    side_by_side_searches.fetch_add(1);
+    return Beside::Start(*query_pool, [&db, serialised = query.serialise(), level, spy] {
+      Xapian::Enquire enquire =
+          FacetMatch(db, Xapian::Query::unserialise(serialised), Sample(level));
+      enquire.add_matchspy(spy);
+      enquire.get_mset(0, 0, db.get_doccount());
+    });
+  }
+
   // Runs `q` on `dbs` (one reader, or one per group of shards to search side
   // by side; see MatchGroups).
   SearchResults RunSearch(absl::Span<Xapian::Database* const> dbs, const SearchQuery& q) {
     Xapian::Database& db = *dbs[0];
+    const bool split = dbs.size() > 1 && q.facets.empty() && !q.collapse_duplicates;
     std::shared_ptr<SideBySide> side_by_side;
-    if (dbs.size() > 1) side_by_side = SideBySide::Start(this, dbs, q);
+    if (split) side_by_side = SideBySide::Start(this, dbs, q);
     // Pool threads waiting for a query that will not come (a parse error)
     // go back to sleep.
     absl::Cleanup cancel = [&] {
@@ -1626,12 +1716,20 @@ struct XapianIndex::Impl {
     }
     std::optional<FacetSpy> spy;
     std::optional<Xapian::Enquire> facet_match;
+    std::shared_ptr<Beside> facets_beside;
+    // Declared after `spy`, so that it runs first: a facet match still
+    // running beside is waited for (or never started) before `spy` goes.
+    absl::Cleanup join_facets = [&] {
+      if (facets_beside) facets_beside->Abandon();
+    };
     bool any_spy_on_main = false;
     if (!shared.empty()) {
       spy.emplace(shared, bundled, sample);
       if (!q.collapse_duplicates && sample.filter.empty()) {
         enquire.add_matchspy(&*spy);
         any_spy_on_main = true;
+      } else if (dbs.size() > 1) {
+        facets_beside = FacetsBeside(*dbs[1], query, sample.level, &*spy);
       } else {
         facet_match.emplace(FacetMatch(db, query, sample));
         facet_match->add_matchspy(&*spy);
@@ -1640,7 +1738,7 @@ struct XapianIndex::Impl {
     // The page, in rank order, and the MSets its matches come from.
     std::vector<Xapian::MSet> msets;
     std::vector<Xapian::MSetIterator> page;
-    if (dbs.size() == 1) {
+    if (!split) {
       msets.push_back(enquire.get_mset(q.offset, q.limit, any_spy_on_main ? db.get_doccount() : 0));
       for (Xapian::MSetIterator it = msets[0].begin(); it != msets[0].end(); ++it) {
         page.push_back(it);
@@ -1658,6 +1756,7 @@ struct XapianIndex::Impl {
       if (page.size() > static_cast<size_t>(q.limit)) page.resize(static_cast<size_t>(q.limit));
     }
     if (facet_match) facet_match->get_mset(0, 0, db.get_doccount());
+    if (facets_beside) facets_beside->Join();
     const Xapian::MSet& mset = msets[0];
     int64_t lower = 0, upper = 0;
     results.estimated_total = 0;

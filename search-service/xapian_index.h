@@ -58,8 +58,9 @@ class XapianIndex : public Index {
   // A search may use up to `query_threads` threads (0: one per core; never
   // more than the shards) to search groups of shards side by side, as many
   // as the searches running at the time leave cores free; the results are
-  // those of one match over every shard. Collapsed and faceted searches use
-  // one thread.
+  // those of one match over every shard. Collapsed and faceted searches are
+  // not split; a faceted one counts its facets beside the page's match on a
+  // second thread when they need a match of their own.
   static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(
       const std::string& path, const common::Lexicon* lexicon = nullptr, int shards = 1,
       int64_t max_exact_facet_matches = kDefaultMaxExactFacetMatches, int query_threads = 0);
@@ -74,7 +75,7 @@ class XapianIndex : public Index {
   int query_threads() const;
 
   // How many searches have run on more than one thread since the index was
-  // opened.
+  // opened (shards side by side, or facets counted beside the page).
   int64_t side_by_side_searches() const;
 
   ~XapianIndex() override;

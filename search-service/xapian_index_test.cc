@@ -418,13 +418,30 @@ TEST(XapianIndexSideBySideTest, MatchesOneMatchOverEveryShard) {
       }
     }
   }
+  // Faceted and collapsed searches are not split by shard; a faceted one
+  // counts its facets beside the page's match when that count is a match
+  // of its own (collapsed, or sampled: facets are exact up to 100 matches
+  // here).
+  const size_t split_queries = queries.size();
+  for (const char* text : {"review", "post", "", "child OR police", "nosuchword"}) {
+    for (bool collapse : {false, true}) {
+      for (bool selected : {false, true}) {
+        SearchQuery q;
+        q.text = text;
+        q.limit = 20;
+        q.collapse_duplicates = collapse;
+        q.facets = {"category", "year", "site"};
+        if (selected) q.filter.categories = {"even"};
+        queries.push_back(q);
+      }
+    }
+  }
   // Each layout: shards, and threads a query may use.
   std::map<std::pair<int, int>, std::vector<SearchResults>> answers;
   for (const auto& [shards, threads] :
        std::vector<std::pair<int, int>>{{3, 1}, {3, 3}, {3, 2}, {4, 2}, {4, 1}}) {
     const std::string at = path + std::to_string(shards);
-    auto index =
-        XapianIndex::Open(at, nullptr, shards, XapianIndex::kDefaultMaxExactFacetMatches, threads);
+    auto index = XapianIndex::Open(at, nullptr, shards, /*max_exact_facet_matches=*/100, threads);
     ASSERT_TRUE(index.ok()) << index.status();
     if (!std::filesystem::exists(at + "/populated")) {
       ASSERT_TRUE((*index)->Upsert(posts).ok());
@@ -435,7 +452,12 @@ TEST(XapianIndexSideBySideTest, MatchesOneMatchOverEveryShard) {
       ASSERT_TRUE(r.ok()) << q.text << ": " << r.status();
       answers[{shards, threads}].push_back(*std::move(r));
     }
-    EXPECT_EQ((*index)->side_by_side_searches(), threads == 1 ? 0 : queries.size());
+    if (threads == 1) {
+      EXPECT_EQ((*index)->side_by_side_searches(), 0);
+    } else {
+      // Every unfaceted, uncollapsed query, and some faceted ones.
+      EXPECT_GT((*index)->side_by_side_searches(), split_queries);
+    }
   }
   for (const auto& [layout, results] : answers) {
     const std::vector<SearchResults>& want = answers[{layout.first, 1}];
@@ -458,8 +480,31 @@ TEST(XapianIndexSideBySideTest, MatchesOneMatchOverEveryShard) {
         EXPECT_EQ(results[i].estimated_total, want[i].estimated_total);
       }
       EXPECT_EQ(results[i].corrected_query, want[i].corrected_query);
+      ASSERT_EQ(results[i].facets.size(), want[i].facets.size());
+      for (size_t f = 0; f < want[i].facets.size(); ++f) {
+        const FacetResult& got = results[i].facets[f];
+        const FacetResult& expected = want[i].facets[f];
+        EXPECT_EQ(got.name, expected.name);
+        EXPECT_EQ(got.estimated, expected.estimated) << got.name;
+        ASSERT_EQ(got.values.size(), expected.values.size()) << got.name;
+        for (size_t v = 0; v < expected.values.size(); ++v) {
+          EXPECT_EQ(got.values[v].value, expected.values[v].value) << got.name;
+          EXPECT_EQ(got.values[v].count, expected.values[v].count) << got.name;
+          EXPECT_EQ(got.values[v].selected, expected.values[v].selected) << got.name;
+        }
+      }
+      for (size_t h = 0; h < want[i].hits.size(); ++h) {
+        EXPECT_EQ(results[i].hits[h].duplicate_count, want[i].hits[h].duplicate_count);
+      }
     }
   }
+  // Some facet counts were sampled, some exact.
+  size_t sampled = 0, exact = 0;
+  for (const SearchResults& r : answers[{3, 1}]) {
+    for (const FacetResult& f : r.facets) (f.estimated ? sampled : exact) += 1;
+  }
+  EXPECT_GT(sampled, 0u);
+  EXPECT_GT(exact, 0u);
   // The comparison is not empty: most queries fill their page.
   size_t full_pages = 0;
   for (const SearchResults& r : answers[{3, 1}]) full_pages += r.hits.size() == 20 ? 1 : 0;
