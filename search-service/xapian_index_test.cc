@@ -511,6 +511,59 @@ TEST(XapianIndexSideBySideTest, MatchesOneMatchOverEveryShard) {
   EXPECT_GT(full_pages, queries.size() / 2);
 }
 
+// One searching thread (so that searches go side by side, and facets
+// beside) while another keeps committing: readers are reopened between
+// searches and pool threads match on them while commits land. Every search
+// succeeds and finds what was there before. (Commits here rarely discard a
+// revision under a running match, so the DatabaseModifiedError retry is not
+// forced; errors from pool threads reach the caller as the first group's.)
+TEST(XapianIndexSideBySideTest, SurvivesCommitsDuringSearches) {
+  testing_util::TempDir dir;
+  auto index = XapianIndex::Open(dir.path() + "/index", nullptr, 2,
+                                 /*max_exact_facet_matches=*/50, /*query_threads=*/2);
+  ASSERT_TRUE(index.ok()) << index.status();
+  std::vector<v1::Post> posts;
+  for (int i = 0; i < 400; ++i) {
+    v1::Post p = MakePost("p" + std::to_string(i), "Serious case review " + std::to_string(i),
+                          "The review found neglect and delay " + std::to_string(i));
+    p.add_categories(i % 3 == 0 ? "health" : "police");
+    posts.push_back(std::move(p));
+  }
+  ASSERT_TRUE((*index)->Upsert(posts).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> commits{0};
+  std::thread writer([&] {
+    for (int i = 0; !stop.load() && i < 2000; ++i) {
+      // Rewrites existing posts, so that their blocks change under readers.
+      v1::Post p = posts[static_cast<size_t>(i) % posts.size()];
+      p.set_version(2 + i);
+      EXPECT_TRUE((*index)->Upsert({p}).ok());
+      ++commits;
+    }
+  });
+  const int64_t before = (*index)->side_by_side_searches();
+  // Searches until the writer has committed 30 times (bounded).
+  for (int i = 0; i < 20000 && (i < 150 || commits.load() < 30); ++i) {
+    SearchQuery q;
+    q.text = i % 2 ? "review neglect" : "delay";
+    if (i % 3 == 1) q.facets = {"category"};
+    if (i % 3 == 2) {
+      q.facets = {"category", "year"};
+      q.collapse_duplicates = true;
+    }
+    auto r = (*index)->Search(q);
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status();
+    EXPECT_EQ(r->hits.size(), 10u) << i;
+    if (!q.facets.empty()) {
+      EXPECT_FALSE(r->facets[0].values.empty()) << i;
+    }
+  }
+  stop = true;
+  writer.join();
+  EXPECT_GE(commits.load(), 30);
+  EXPECT_GT((*index)->side_by_side_searches(), before);
+}
+
 TEST(XapianIndexLayoutTest, IndexMadeBeforeShardsOpensAsOneShard) {
   testing_util::TempDir dir;
   const std::string path = dir.path() + "/index";
