@@ -33,9 +33,9 @@ ABSL_FLAG(int64_t, max_exact_facet_matches, scr::search::XapianIndex::kDefaultMa
           "facets are counted exactly over this many matches; broader queries get estimated "
           "counts (flagged counts_are_estimates)");
 ABSL_FLAG(int, query_threads, 0,
-          "threads one search may use to search groups of shards side by side while no other "
-          "search is running (0: one per core; never more than the shards; 1: off); results "
-          "are the same either way");
+          "threads one search may use, while no other search is running, to search groups of "
+          "shards side by side or count facets beside the page (0: one per core; never more "
+          "than the shards; 1: off); results are the same either way");
 ABSL_FLAG(std::string, lexicon, "",
           "entity lexicon TSV for synonyms (docs/LEXICON.md); default: the built-in "
           "lexicon/entities.tsv");

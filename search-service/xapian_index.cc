@@ -321,19 +321,23 @@ class ShardFilter : public Xapian::PostingSource {
   Xapian::docid did_ = 0;
 };
 
-// How facet counting samples a query's matches: exactly (no filter, scale
-// 1), or the matches within a DocidSample of level r, counts multiplied by
-// `scale` (2^r).
+// How facet counting samples a query's matches: exactly (level 0), or the
+// matches within a DocidSample of level r, counts multiplied by scale()
+// (2^r).
 struct FacetSample {
-  Xapian::Query filter;
-  int level = 0;  // of the DocidSample in `filter`; 0: no filter
-  double scale = 1.0;
-  bool estimated() const { return scale != 1.0; }
+  int level = 0;
+  bool estimated() const { return level != 0; }
+  double scale() const { return static_cast<double>(int64_t{1} << level); }
+  // A new query for the sample (none at level 0): a query of its own for
+  // each thread, as Xapian's reference counts are not atomic.
+  Xapian::Query Filter() const {
+    return level == 0 ? Xapian::Query() : Xapian::Query((new DocidSample(level))->release());
+  }
 };
 
 // Counts the values of one or more facets (each value one string or a
 // kListSeparator list) in every document the match examines, scaled by
-// FacetSample::scale. With the facet bundle (kSlotFacets) a document costs
+// FacetSample::scale(). With the facet bundle (kSlotFacets) a document costs
 // one value read whatever the number of facets; without it (an index
 // written before the bundle existed) one a facet. Glass looks each value up
 // in its B-tree afresh, so reads are most of a broad faceted query.
@@ -343,7 +347,7 @@ class FacetSpy : public Xapian::MatchSpy {
   FacetSpy(std::vector<size_t> facets, bool bundled, const FacetSample& sample)
       : facets_(std::move(facets)),
         bundled_(bundled),
-        scale_(sample.scale),
+        scale_(sample.scale()),
         counts_(facets_.size()) {}
   void operator()(const Xapian::Document& doc, double) override {
     if (!bundled_) {
@@ -1321,18 +1325,7 @@ struct XapianIndex::Impl {
         static_cast<double>(estimate) / static_cast<double>(max_exact_facet_matches);
     const int r =
         std::clamp(static_cast<int>(std::floor(std::log2(ratio) + 0.5)), 0, kMaxSampleLevel);
-    if (r == 0) return sample;
-    return Sample(r);
-  }
-
-  // The sample of level `r` (0: every match).
-  static FacetSample Sample(int r) {
-    FacetSample sample;
-    if (r == 0) return sample;
-    sample.filter = Xapian::Query((new DocidSample(r))->release());
-    sample.level = r;
-    sample.scale = static_cast<double>(int64_t{1} << r);
-    return sample;
+    return FacetSample{r};
   }
 
   // True when every document carries the facet bundle (kSlotFacets).
@@ -1345,9 +1338,9 @@ struct XapianIndex::Impl {
   static Xapian::Enquire FacetMatch(Xapian::Database& db, const Xapian::Query& query,
                                     const FacetSample& sample) {
     Xapian::Enquire enquire(db);
-    enquire.set_query(sample.filter.empty()
-                          ? query
-                          : Xapian::Query(Xapian::Query::OP_FILTER, query, sample.filter));
+    enquire.set_query(sample.estimated()
+                          ? Xapian::Query(Xapian::Query::OP_FILTER, query, sample.Filter())
+                          : query);
     enquire.set_weighting_scheme(Xapian::BoolWeight());
     return enquire;
   }
@@ -1444,136 +1437,22 @@ struct XapianIndex::Impl {
     return q.facets.empty() ? groups : std::min(groups, 2);
   }
 
-  // One search of groups of shards side by side: group g holds the shards i
-  // with i % groups == g and is searched on its own reader. The searching
-  // thread searches group 0; query_pool's threads are woken for the others
-  // as soon as the search starts, so that they are awake when the query is
-  // parsed (Start), and wait for it. A group no pool thread has taken by the
-  // time the searching thread is free it searches itself, so a slow wake-up
-  // costs at most the time the search would take on one thread. Every
-  // group's search opens every shard, so matches are weighed with the
-  // statistics of the whole index, as in one match over all of them.
-  //
-  // Shared by the searching thread and the pool's, and kept alive by each:
-  // a pool thread may wake after the search is over. A pool thread reads
-  // what the search owns (readers, query) only for a group it took, which
-  // the searching thread then waits for.
-  class SideBySide {
-   public:
-    // Wakes pool threads for groups 1.. of dbs.size() groups.
-    static std::shared_ptr<SideBySide> Start(Impl* impl, absl::Span<Xapian::Database* const> dbs,
-                                             const SearchQuery& q) {
-      auto s = std::make_shared<SideBySide>(impl, dbs, q);
-      for (size_t g = 1; g < dbs.size(); ++g) {
-        impl->query_pool->Submit([s, g] { s->RunOnPool(g); });
-      }
-      return s;
-    }
-
-    SideBySide(Impl* impl, absl::Span<Xapian::Database* const> dbs, const SearchQuery& q)
-        : impl_(impl),
-          dbs_(dbs),
-          q_(q),
-          msets_(dbs.size()),
-          errors_(dbs.size()),
-          taken_(dbs.size()),
-          done_(dbs.size()) {}
-
-    // Releases pool threads still waiting for a query: none will come.
-    // Harmless after Match.
-    void Cancel() {
-      absl::MutexLock lock(&mu_);
-      state_.store(kCancelled);
-    }
-
-    // The first `q.offset + q.limit` matches of `query` in each group.
-    // Throws Xapian errors (the first group's, if several failed). Call once.
-    std::vector<Xapian::MSet> Match(const Xapian::Query& query) {
-      impl_->side_by_side_searches.fetch_add(1);
-      {
-        absl::MutexLock lock(&mu_);
-        serialised_ = query.serialise();
-        state_.store(kReady);
-      }
-      Search(0, query);
-      for (size_t g = 1; g < dbs_.size(); ++g) {
-        if (!taken_[g].exchange(true)) {
-          Search(g, query);
-          continue;
-        }
-        // A pool thread is searching group g, about as long as this thread
-        // took for group 0: yield until it is done, then (rarely) sleep.
-        WaitFor(done_[g]);
-      }
-      for (const std::exception_ptr& e : errors_) {
-        if (e) std::rethrow_exception(e);
-      }
-      return std::move(msets_);
-    }
-
-   private:
-    static constexpr int kWaiting = 0, kReady = 1, kCancelled = 2;
-
-    void RunOnPool(size_t g) {
-      if (taken_[g].load()) return;
-      // Yields while the query is parsed, then (rarely) sleeps.
-      const absl::Time give_up = absl::Now() + absl::Milliseconds(1);
-      while (state_.load() == kWaiting && absl::Now() < give_up) std::this_thread::yield();
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](std::atomic<int>* state) { return state->load() != kWaiting; }, &state_));
-        if (state_.load() == kCancelled) return;
-      }
-      if (taken_[g].exchange(true)) return;
-      // Xapian's reference counts are not atomic: this thread's query is
-      // its own, rebuilt from the serialised one.
-      Search(g, Xapian::Query::unserialise(serialised_));
-      absl::MutexLock lock(&mu_);
-      done_[g].store(true);
-    }
-
-    void WaitFor(const std::atomic<bool>& flag) {
-      const absl::Time give_up = absl::Now() + absl::Milliseconds(1);
-      while (!flag.load() && absl::Now() < give_up) std::this_thread::yield();
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](const std::atomic<bool>* f) { return f->load(); }, &flag));
-    }
-
-    void Search(size_t g, const Xapian::Query& query) {
-      try {
-        std::vector<std::string> uuids;
-        for (size_t i = g; i < impl_->shard_uuids.size(); i += dbs_.size()) {
-          uuids.push_back(impl_->shard_uuids[i]);
-        }
-        Xapian::Enquire enquire(*dbs_[g]);
-        enquire.set_query(
-            Xapian::Query(Xapian::Query::OP_FILTER, query,
-                          Xapian::Query((new ShardFilter(std::move(uuids)))->release())));
-        SetOrder(enquire, q_);
-        msets_[g] = enquire.get_mset(0, static_cast<Xapian::doccount>(q_.offset + q_.limit));
-      } catch (...) {
-        errors_[g] = std::current_exception();
-      }
-    }
-
-    Impl* const impl_;
-    const absl::Span<Xapian::Database* const> dbs_;
-    const SearchQuery& q_;
-    std::vector<Xapian::MSet> msets_;
-    std::vector<std::exception_ptr> errors_;
-    std::vector<std::atomic<bool>> taken_;
-    std::vector<std::atomic<bool>> done_;
-    absl::Mutex mu_;  // held to change state_ and done_, so that Await sees them
-    std::atomic<int> state_{kWaiting};
-    std::string serialised_;  // set before state_ becomes kReady
-  };
+  // Yields for up to a millisecond while `ready()` is false, then sleeps on
+  // `mu` until it holds: for hand-offs between threads expected within
+  // microseconds. Whoever makes `ready()` true must do so holding `mu`.
+  template <typename Ready>
+  static void AwaitHandOff(absl::Mutex& mu, const Ready& ready) {
+    const absl::Time give_up = absl::Now() + absl::Milliseconds(1);
+    while (!ready() && absl::Now() < give_up) std::this_thread::yield();
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(&ready));
+  }
 
   // A task handed to query_pool that the caller runs itself if no pool
-  // thread has started it by the time the caller needs its result, so that
-  // a slow wake-up never costs more than running it in line. Shared by the
-  // caller and the pool thread, each keeping it alive.
+  // thread has started it by the time the caller needs its result (Join), so
+  // that a slow wake-up never costs more than running it in line. The task
+  // never runs after Join or Abandon has returned, so it may refer to what
+  // the caller owns until then. Shared by the caller and the pool's queue.
   class Beside {
    public:
     // `fn` may throw; Join rethrows.
@@ -1595,26 +1474,28 @@ struct XapianIndex::Impl {
       if (!taken_.exchange(true)) {
         Run();
       } else {
-        WaitDone();
+        AwaitHandOff(mu_, [this] { return done_.load(); });
       }
       joined_ = true;
       if (error_) std::rethrow_exception(error_);
+    }
+
+    // Takes the task back if no pool thread has started it: then it never
+    // runs, the caller does the work its own way, and the result is true.
+    // Otherwise call Join.
+    bool TakeBack() {
+      joined_ = !taken_.exchange(true);
+      return joined_;
     }
 
     // For a caller leaving without the result (an error elsewhere): makes
     // sure the task is not running and never will. Harmless after Join.
     void Abandon() {
       if (joined_ || !taken_.exchange(true)) return;
-      WaitDone();
+      AwaitHandOff(mu_, [this] { return done_.load(); });
     }
 
    private:
-    void WaitDone() {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](std::atomic<bool>* f) { return f->load(); }, &done_));
-    }
-
     void Run() {
       try {
         fn_();
@@ -1631,17 +1512,95 @@ struct XapianIndex::Impl {
     absl::Mutex mu_;       // held to set done_, so that Await sees it
   };
 
+  // One search of groups of shards side by side: group g holds the shards i
+  // with i % groups == g and is searched on its own reader. The searching
+  // thread searches group 0; the others are handed to query_pool (Beside)
+  // as soon as the search starts, so that pool threads are awake by the time
+  // the query is parsed, and wait for it. Every group's search opens every
+  // shard, so matches are weighed with the statistics of the whole index, as
+  // in one match over all of them. Owned by the searching thread; the
+  // destructor releases pool threads still waiting for a query (a parse
+  // error) and waits for any group still running.
+  class SideBySide {
+   public:
+    SideBySide(Impl* impl, absl::Span<Xapian::Database* const> dbs, const SearchQuery& q)
+        : impl_(impl), dbs_(dbs), q_(q), msets_(dbs.size()) {
+      for (size_t g = 1; g < dbs.size(); ++g) {
+        groups_.push_back(Beside::Start(*impl->query_pool, [this, g] { SearchOnPool(g); }));
+      }
+    }
+    ~SideBySide() {
+      if (state_.load() == kWaiting) {
+        absl::MutexLock lock(&mu_);
+        state_.store(kCancelled);
+      }
+      for (const std::shared_ptr<Beside>& g : groups_) g->Abandon();
+    }
+
+    // The first `q.offset + q.limit` matches of `query` in each group.
+    // Throws Xapian errors. Call once.
+    std::vector<Xapian::MSet> Match(const Xapian::Query& query) {
+      impl_->side_by_side_searches.fetch_add(1);
+      {
+        absl::MutexLock lock(&mu_);
+        serialised_ = query.serialise();
+        state_.store(kReady);
+      }
+      Search(0, query);
+      for (size_t g = 1; g < dbs_.size(); ++g) {
+        if (groups_[g - 1]->TakeBack()) {
+          Search(g, query);
+        } else {
+          groups_[g - 1]->Join();
+        }
+      }
+      return std::move(msets_);
+    }
+
+   private:
+    static constexpr int kWaiting = 0, kReady = 1, kCancelled = 2;
+
+    // Waits for the query, then searches group g with a copy of its own
+    // (Xapian's reference counts are not atomic).
+    void SearchOnPool(size_t g) {
+      AwaitHandOff(mu_, [this] { return state_.load() != kWaiting; });
+      if (state_.load() == kCancelled) return;
+      Search(g, Xapian::Query::unserialise(serialised_));
+    }
+
+    void Search(size_t g, const Xapian::Query& query) {
+      std::vector<std::string> uuids;
+      for (size_t i = g; i < impl_->shard_uuids.size(); i += dbs_.size()) {
+        uuids.push_back(impl_->shard_uuids[i]);
+      }
+      Xapian::Enquire enquire(*dbs_[g]);
+      enquire.set_query(
+          Xapian::Query(Xapian::Query::OP_FILTER, query,
+                        Xapian::Query((new ShardFilter(std::move(uuids)))->release())));
+      SetOrder(enquire, q_);
+      msets_[g] = enquire.get_mset(0, static_cast<Xapian::doccount>(q_.offset + q_.limit));
+    }
+
+    Impl* const impl_;
+    const absl::Span<Xapian::Database* const> dbs_;
+    const SearchQuery& q_;
+    std::vector<Xapian::MSet> msets_;
+    std::vector<std::shared_ptr<Beside>> groups_;  // groups 1..
+    absl::Mutex mu_;                               // held to change state_, so that Await sees it
+    std::atomic<int> state_{kWaiting};
+    std::string serialised_;  // set before state_ becomes kReady
+  };
+
   // Counts facets for `spy` (which must outlive the returned task's Join or
-  // Abandon) in a match of `query` on `db`, filtered to the sample of level
-  // `level`, on a pool thread: the same match FacetMatch gives, run beside
-  // the page's match on another reader. The thread gets its own copy of the
-  // query (Xapian's reference counts are not atomic).
-  std::shared_ptr<Beside> FacetsBeside(Xapian::Database& db, const Xapian::Query& query, int level,
-                                       FacetSpy* spy) {
+  // Abandon) in a match of `query` on `db`, filtered to `sample`, on a pool
+  // thread: the same match FacetMatch gives, run beside the page's match on
+  // another reader. The thread gets its own copy of the query (Xapian's
+  // reference counts are not atomic).
+  std::shared_ptr<Beside> FacetsBeside(Xapian::Database& db, const Xapian::Query& query,
+                                       FacetSample sample, FacetSpy* spy) {
     side_by_side_searches.fetch_add(1);
-    return Beside::Start(*query_pool, [&db, serialised = query.serialise(), level, spy] {
-      Xapian::Enquire enquire =
-          FacetMatch(db, Xapian::Query::unserialise(serialised), Sample(level));
+    return Beside::Start(*query_pool, [&db, serialised = query.serialise(), sample, spy] {
+      Xapian::Enquire enquire = FacetMatch(db, Xapian::Query::unserialise(serialised), sample);
       enquire.add_matchspy(spy);
       enquire.get_mset(0, 0, db.get_doccount());
     });
@@ -1652,13 +1611,8 @@ struct XapianIndex::Impl {
   SearchResults RunSearch(absl::Span<Xapian::Database* const> dbs, const SearchQuery& q) {
     Xapian::Database& db = *dbs[0];
     const bool split = dbs.size() > 1 && q.facets.empty() && !q.collapse_duplicates;
-    std::shared_ptr<SideBySide> side_by_side;
-    if (split) side_by_side = SideBySide::Start(this, dbs, q);
-    // Pool threads waiting for a query that will not come (a parse error)
-    // go back to sleep.
-    absl::Cleanup cancel = [&] {
-      if (side_by_side) side_by_side->Cancel();
-    };
+    std::optional<SideBySide> side_by_side;
+    if (split) side_by_side.emplace(this, dbs, q);
     SearchResults results;
     Xapian::QueryParser qp = MakeParser(db);
     Xapian::Query text;
@@ -1725,11 +1679,11 @@ struct XapianIndex::Impl {
     bool any_spy_on_main = false;
     if (!shared.empty()) {
       spy.emplace(shared, bundled, sample);
-      if (!q.collapse_duplicates && sample.filter.empty()) {
+      if (!q.collapse_duplicates && !sample.estimated()) {
         enquire.add_matchspy(&*spy);
         any_spy_on_main = true;
       } else if (dbs.size() > 1) {
-        facets_beside = FacetsBeside(*dbs[1], query, sample.level, &*spy);
+        facets_beside = FacetsBeside(*dbs[1], query, sample, &*spy);
       } else {
         facet_match.emplace(FacetMatch(db, query, sample));
         facet_match->add_matchspy(&*spy);

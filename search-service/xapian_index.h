@@ -74,8 +74,9 @@ class XapianIndex : public Index {
   // The most threads one search may use (query_threads as resolved by Open).
   int query_threads() const;
 
-  // How many searches have run on more than one thread since the index was
-  // opened (shards side by side, or facets counted beside the page).
+  // How many searches have been handed to more than one thread since the
+  // index was opened (shards side by side, or facets counted beside the
+  // page); the caller may still have run a part itself.
   int64_t side_by_side_searches() const;
 
   ~XapianIndex() override;
