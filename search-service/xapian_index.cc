@@ -556,6 +556,8 @@ class Shard {
   }
 
   const std::string& path() const { return path_; }
+  // The shard database's UUID (set by Open; constant after).
+  const std::string& uuid() const { return uuid_; }
 
   // Opens (or creates) the database and starts the writer thread. Throws
   // Xapian errors.
@@ -570,7 +572,7 @@ class Shard {
       revision_ = writer_->get_revision();
       if (keeps_synonyms_) SyncSynonyms();
       // Check a reader can open what the writer created.
-      Xapian::Database probe(path_);
+      uuid_ = Xapian::Database(path_).get_uuid();
     }
     thread_ = std::thread([this] { WriterLoop(); });
   }
@@ -925,6 +927,7 @@ class Shard {
   }
 
   const std::string path_;
+  std::string uuid_;  // written by Open, before any reader of it
   const std::vector<std::string> others_paths_;
   std::atomic<uint64_t>* const generation_;
   const common::Lexicon* const lexicon_;
@@ -969,11 +972,9 @@ struct XapianIndex::Impl {
       ABSL_GUARDED_BY(pool_mu);
   std::atomic<uint64_t> generation{1};
 
-  // Searching one query's shards side by side (SideBySide): each
-  // shard's UUID, in shard order; how many threads a query may use; the
-  // threads beyond the caller's (null when a query uses one); and how many
-  // searches are running now.
-  std::vector<std::string> shard_uuids;
+  // Searching one query's shards side by side (SideBySide): how many
+  // threads a query may use; the threads beyond the caller's (null when a
+  // query uses one); and how many searches are running now.
   int query_threads = 1;
   std::unique_ptr<TaskPool> query_pool;
   std::atomic<int> searches_running{0};
@@ -1570,8 +1571,8 @@ struct XapianIndex::Impl {
 
     void Search(size_t g, const Xapian::Query& query) {
       std::vector<std::string> uuids;
-      for (size_t i = g; i < impl_->shard_uuids.size(); i += dbs_.size()) {
-        uuids.push_back(impl_->shard_uuids[i]);
+      for (size_t i = g; i < impl_->shards.size(); i += dbs_.size()) {
+        uuids.push_back(impl_->shards[i]->uuid());
       }
       Xapian::Enquire enquire(*dbs_[g]);
       enquire.set_query(
@@ -1913,7 +1914,6 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
                                                      &impl->generation, impl->lexicon,
                                                      /*keeps_synonyms=*/i == 0));
       impl->shards.back()->Open();
-      impl->shard_uuids.push_back(Xapian::Database((*paths)[i]).get_uuid());
     }
     return absl::OkStatus();
   });
