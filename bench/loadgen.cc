@@ -6,10 +6,14 @@
 //
 // Each of --concurrency clients (one connection each) sends one request at a
 // time, walking the query file (bench/queries.h) from its own offset, until
-// --duration_s has passed or --count requests were sent in total. The first
-// --warmup_s seconds are not measured. Prints p50/p95/p99/max, QPS, the
-// per-class figures and a log2 latency histogram, then one JSON line (last
-// line of stdout) for scripts.
+// --duration_s has passed or --count requests were sent in total. Nothing is
+// measured before --warmup_passes passes over the query file (the clients
+// share each pass: client i sends its 1/concurrency of the file) have ended
+// and --warmup_s seconds have passed. The first warm-up pass is summarised on
+// its own ("first_pass": every query once, as a freshly started or freshly
+// filled index answers it). Prints p50/p95/p99/max, QPS, the per-class figures
+// and a log2 latency histogram, then one JSON line (last line of stdout) for
+// scripts.
 //
 // Requests disable snippets unless the query's flags say "snippets", over
 // gRPC (snippet.disabled) and over HTTP (snippet_disabled=true).
@@ -20,6 +24,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <latch>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +46,7 @@ struct Options {
   double duration_s = 0;
   long count = 0;
   double warmup_s = 1;
+  int warmup_passes = 0;
   bool http = false;
   int page_size = 10;
   std::string label;
@@ -49,6 +55,7 @@ struct Options {
 constexpr int kMaxConcurrency = 256;
 constexpr double kMaxDurationS = 600;
 constexpr long kMaxCount = 10'000'000;
+constexpr int kMaxWarmupPasses = 100;
 
 bool IsLoopback(const std::string& target) {
   std::string host = target.substr(0, target.rfind(':'));
@@ -73,6 +80,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->count = std::stol(value);
     } else if (name == "--warmup_s") {
       o->warmup_s = std::stod(value);
+    } else if (name == "--warmup_passes") {
+      o->warmup_passes = std::stoi(value);
     } else if (name == "--http") {
       o->http = value.empty() || value == "true" || value == "1";
     } else if (name == "--page_size") {
@@ -82,7 +91,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
     } else {
       std::cerr << "scr_loadgen: unknown flag " << a << "\n"
                 << "usage: scr_loadgen --target=HOST:PORT --queries=FILE [--concurrency=N]\n"
-                   "       (--duration_s=S | --count=N) [--warmup_s=1] [--http] [--page_size=10]\n"
+                   "       (--duration_s=S | --count=N) [--warmup_s=1] [--warmup_passes=0]\n"
+                   "       [--http] [--page_size=10]\n"
                    "       [--label=TEXT]\n";
       return false;
     }
@@ -97,6 +107,10 @@ bool ParseArgs(int argc, char** argv, Options* o) {
   }
   if (o->concurrency < 1 || o->concurrency > kMaxConcurrency) {
     std::cerr << "scr_loadgen: --concurrency must be 1.." << kMaxConcurrency << "\n";
+    return false;
+  }
+  if (o->warmup_passes < 0 || o->warmup_passes > kMaxWarmupPasses) {
+    std::cerr << "scr_loadgen: --warmup_passes must be 0.." << kMaxWarmupPasses << "\n";
     return false;
   }
   if (o->duration_s <= 0 && o->count <= 0) o->duration_s = 10;
@@ -171,10 +185,12 @@ int main(int argc, char** argv) {
   std::atomic<long> issued{0};
   std::atomic<long> errors{0};
   std::atomic<bool> stop{false};
-  std::atomic<bool> measuring{opt.warmup_s <= 0};
+  std::atomic<bool> measuring{opt.warmup_s <= 0 || opt.duration_s <= 0};
   std::mutex mu;
   std::vector<Sample> samples;
+  std::vector<Sample> first_pass;  // the first warm-up pass, each query once
   std::string first_error;
+  std::latch warmed(opt.concurrency);
 
   auto worker = [&](int index) {
     std::unique_ptr<scr::v1::SearchService::Stub> stub;
@@ -192,17 +208,11 @@ int main(int argc, char** argv) {
       stub = scr::v1::SearchService::NewStub(
           grpc::CreateCustomChannel(opt.target, grpc::InsecureChannelCredentials(), args));
     }
-    std::vector<Sample> local;
-    size_t next =
-        (static_cast<size_t>(index) * queries.size()) / static_cast<size_t>(opt.concurrency);
-    while (!stop.load(std::memory_order_relaxed)) {
-      if (opt.count > 0 && issued.fetch_add(1) >= opt.count) break;
-      const scr::bench::BenchQuery& q = queries[next];
-      int qi = static_cast<int>(next);
-      next = (next + 1) % queries.size();
+    // Sends one query; returns false (and sets `err`) when it failed.
+    auto send = [&](const scr::bench::BenchQuery& q, double* ms, double* server_ms,
+                    std::string* err) {
       bool ok = true;
-      std::string err;
-      double server_ms = -1;
+      *server_ms = -1;
       auto t0 = Clock::now();
       if (opt.http) {
         std::string path =
@@ -213,10 +223,10 @@ int main(int argc, char** argv) {
         auto res = http->Get(path);
         if (!res) {
           ok = false;
-          err = "http: " + httplib::to_string(res.error());
+          *err = "http: " + httplib::to_string(res.error());
         } else if (res->status != 200) {
           ok = false;
-          err = "http " + std::to_string(res->status) + ": " + res->body.substr(0, 200);
+          *err = "http " + std::to_string(res->status) + ": " + res->body.substr(0, 200);
         }
       } else {
         scr::v1::SearchRequest req;
@@ -235,58 +245,90 @@ int main(int argc, char** argv) {
         grpc::Status s = stub->Search(&ctx, req, &resp);
         if (!s.ok()) {
           ok = false;
-          err = "grpc " + std::to_string(s.error_code()) + ": " + s.error_message();
+          *err = "grpc " + std::to_string(s.error_code()) + ": " + s.error_message();
         }
-        server_ms = static_cast<double>(resp.took_micros()) / 1000.0;
+        *server_ms = static_cast<double>(resp.took_micros()) / 1000.0;
       }
-      double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      *ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       if (!ok) {
         errors.fetch_add(1);
         std::lock_guard<std::mutex> lock(mu);
-        if (first_error.empty()) first_error = err + " (query: " + q.text + ")";
-        continue;
+        if (first_error.empty()) first_error = *err + " (query: " + q.text + ")";
       }
+      return ok;
+    };
+
+    const size_t first =
+        (static_cast<size_t>(index) * queries.size()) / static_cast<size_t>(opt.concurrency);
+    const size_t last =
+        (static_cast<size_t>(index + 1) * queries.size()) / static_cast<size_t>(opt.concurrency);
+    std::vector<Sample> local;
+    std::vector<Sample> first_local;
+    double ms = 0, server_ms = -1;
+    std::string err;
+    for (int pass = 0; pass < opt.warmup_passes; ++pass) {
+      for (size_t i = first; i < last; ++i) {
+        if (send(queries[i], &ms, &server_ms, &err) && pass == 0) {
+          first_local.push_back({static_cast<int>(i), ms, server_ms});
+        }
+      }
+    }
+    warmed.arrive_and_wait();
+    size_t next = first;
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (opt.count > 0 && issued.fetch_add(1) >= opt.count) break;
+      const int qi = static_cast<int>(next);
+      next = (next + 1) % queries.size();
+      if (!send(queries[qi], &ms, &server_ms, &err)) continue;
       if (measuring.load(std::memory_order_relaxed)) local.push_back({qi, ms, server_ms});
     }
     std::lock_guard<std::mutex> lock(mu);
+    first_pass.insert(first_pass.end(), first_local.begin(), first_local.end());
     samples.insert(samples.end(), local.begin(), local.end());
   };
 
   std::vector<std::thread> threads;
   auto start = Clock::now();
   for (int i = 0; i < opt.concurrency; ++i) threads.emplace_back(worker, i);
-  Clock::time_point measure_start = start;
+  warmed.wait();
+  Clock::time_point measure_start = Clock::now();
   if (opt.duration_s > 0) {
     if (opt.warmup_s > 0) {
-      std::this_thread::sleep_for(std::chrono::duration<double>(opt.warmup_s));
+      std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(opt.warmup_s)));
       measure_start = Clock::now();
       measuring = true;
     }
     std::this_thread::sleep_for(std::chrono::duration<double>(opt.duration_s));
     stop = true;
   } else {
-    measuring = true;  // count mode measures every request
+    measuring = true;  // count mode measures every request after the warm-up passes
   }
   for (std::thread& t : threads) t.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - measure_start).count();
 
-  std::vector<double> all;
-  std::map<std::string, std::vector<double>> by_class;
-  // Server-side times (took_micros) of the same requests: latency minus
-  // these is what the RPC itself costs (transport, proto, threads).
-  std::map<std::string, std::vector<double>> server_by_class;
-  for (const Sample& s : samples) {
-    all.push_back(s.ms);
-    const scr::bench::BenchQuery& q = queries[s.query];
-    by_class[q.cls].push_back(s.ms);
-    // "_plain": top-10 without facets, snippets or collapse.
-    const bool plain = !q.facets && !q.snippets && !q.collapse;
-    if (plain) by_class["_plain"].push_back(s.ms);
-    if (s.server_ms >= 0) {
-      server_by_class[q.cls].push_back(s.server_ms);
-      if (plain) server_by_class["_plain"].push_back(s.server_ms);
+  // Latencies by query class, or (server) the responses' took_micros: the
+  // time inside search-service's core; latency minus it is what the RPC
+  // itself costs (transport, proto, threads). "_plain" is top-10 without
+  // facets, snippets or collapse.
+  auto by_class_of = [&queries](const std::vector<Sample>& from, bool server) {
+    std::map<std::string, std::vector<double>> out;
+    for (const Sample& s : from) {
+      const double v = server ? s.server_ms : s.ms;
+      if (v < 0) continue;
+      const scr::bench::BenchQuery& q = queries[s.query];
+      out[q.cls].push_back(v);
+      if (!q.facets && !q.snippets && !q.collapse) out["_plain"].push_back(v);
     }
-  }
+    return out;
+  };
+  std::vector<double> all;
+  for (const Sample& s : samples) all.push_back(s.ms);
+  const auto by_class = by_class_of(samples, false);
+  const auto server_by_class = by_class_of(samples, true);
+  std::vector<double> first_all;
+  for (const Sample& s : first_pass) first_all.push_back(s.ms);
+  const Summary first_total = Summarize(first_all);
   Summary total = Summarize(all);
   double qps = elapsed > 0 ? static_cast<double>(total.n) / elapsed : 0;
 
@@ -312,6 +354,10 @@ int main(int argc, char** argv) {
   std::printf("histogram (us <= bound: count):");
   for (const auto& [upper, n] : hist) std::printf(" %ld:%ld", upper, n);
   std::printf("\n");
+  if (opt.warmup_passes > 0) {
+    std::printf("first warm-up pass (not in the figures above): n=%ld p50=%.3f p99=%.3f max=%.3f\n",
+                first_total.n, first_total.p50, first_total.p99, first_total.max);
+  }
   if (!first_error.empty()) std::printf("first error: %s\n", first_error.c_str());
 
   std::string json =
@@ -329,7 +375,13 @@ int main(int argc, char** argv) {
   append_classes(by_class);
   json += "},\"server_classes\":{";
   append_classes(server_by_class);
-  json += "},\"histogram_us\":[";
+  json += "}";
+  if (opt.warmup_passes > 0) {
+    json += ",\"first_pass\":{\"latency\":" + SummaryJson(first_total) + ",\"classes\":{";
+    append_classes(by_class_of(first_pass, false));
+    json += "}}";
+  }
+  json += ",\"histogram_us\":[";
   bool first = true;
   for (const auto& [upper, n] : hist) {
     json += (first ? "[" : ",[") + std::to_string(upper) + "," + std::to_string(n) + "]";

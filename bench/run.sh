@@ -119,6 +119,7 @@ trap cleanup EXIT
   echo "  \"sqlite\": \"$(sqlite3 --version 2>/dev/null | awk '{print $1}' || true)\","
   echo "  \"build_type\": \"$(grep -m1 CMAKE_BUILD_TYPE:STRING "$b/CMakeCache.txt" | cut -d= -f2)\","
   echo "  \"duration_s\": $duration_s,"
+  echo "  \"warmup_passes\": 1,"
   echo "  \"ingest_concurrency\": $ingest_concurrency,"
   echo "  \"shards\": $shards,"
   echo "  \"search_binary\": \"$search_bin\","
@@ -186,7 +187,7 @@ for n in "${size_list[@]}"; do
     ingest "$out/ingest1-$n.json"
     echo "--- search grpc on the one-shard index, 1 client ---"
     "$b/bench/scr_loadgen" --target="127.0.0.1:$sport" --queries="$out/queries-$n.tsv" \
-      --concurrency=1 --duration_s="$duration_s" --warmup_s=1 --label=grpc-1-oneshard >"$d/load.txt"
+      --concurrency=1 --duration_s="$duration_s" --warmup_s=1 --warmup_passes=1 --label=grpc-1-oneshard >"$d/load.txt"
     head -n -1 "$d/load.txt" | head -n 2
     tail -n 1 "$d/load.txt" >"$out/load1-$n-grpc-1.json"
     stop_services
@@ -207,7 +208,7 @@ for n in "${size_list[@]}"; do
       echo "--- search $mode, $c client(s) ---"
       if [ $mode = grpc ]; then target=127.0.0.1:$sport; flag=; else target=127.0.0.1:$hport; flag=--http; fi
       "$b/bench/scr_loadgen" $flag --target="$target" --queries="$out/queries-$n.tsv" \
-        --concurrency="$c" --duration_s="$duration_s" --warmup_s=1 --label="$mode-$c" \
+        --concurrency="$c" --duration_s="$duration_s" --warmup_s=1 --warmup_passes=1 --label="$mode-$c" \
         >"$d/load.txt"
       head -n -1 "$d/load.txt"
       tail -n 1 "$d/load.txt" >"$out/load-$n-$mode-$c.json"

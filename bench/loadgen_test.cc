@@ -1,0 +1,85 @@
+// What scr_loadgen counts (not how fast anything is): a real search-service
+// on 127.0.0.1 with port 0 and an empty index, a small query file, and the
+// load generator's JSON line.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "tests/test_util.h"
+
+namespace scr {
+namespace {
+
+using testing_util::TempDir;
+
+class LoadGeneratorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto search = testing_util::StartSearchService(dir_.path(), &address_);
+    ASSERT_TRUE(search.ok()) << search.status();
+    search_ = *std::move(search);
+    queries_ = dir_.path() + "/queries.tsv";
+    std::ofstream out(queries_);
+    out << "# CLASS\tFLAGS\tQUERY\n"
+           "term\t-\tneglect\n"
+           "two\t-\tcase review\n"
+           "facets\tfacets\tsafeguarding\n"
+           "full\tfacets,snippets,collapse\tserious case\n"
+           "phrase\t-\t\"child protection\"\n";
+  }
+
+  // Runs scr_loadgen against the service; returns its exit status and the
+  // last line of its stdout (the JSON summary).
+  int RunLoadgen(const std::string& flags, std::string* last_line) {
+    std::string cmd = absl::StrCat(testing_util::BuiltBinary("bench/scr_loadgen"),
+                                   " --target=", address_, " --queries=", queries_, " ", flags,
+                                   " 2>&1");
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (pipe == nullptr) return -1;
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+    int status = pclose(pipe);
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    *last_line = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  TempDir dir_;
+  std::string address_;
+  std::string queries_;
+  std::unique_ptr<testing_util::Subprocess> search_;
+};
+
+TEST_F(LoadGeneratorTest, WarmUpPassesSendEveryQueryAndStayOutOfTheFigures) {
+  std::string json;
+  ASSERT_EQ(RunLoadgen("--concurrency=2 --count=7 --warmup_passes=2", &json), 0) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"errors\":0,")) << json;
+  // The measured figures hold the 7 counted requests only.
+  EXPECT_TRUE(absl::StrContains(json, "\"latency\":{\"n\":7,")) << json;
+  // The first warm-up pass: each of the 5 queries once, by class.
+  EXPECT_TRUE(absl::StrContains(json, "\"first_pass\":{\"latency\":{\"n\":5,")) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"full\":{\"n\":1,")) << json;
+}
+
+TEST_F(LoadGeneratorTest, WithoutWarmUpPassesThereIsNoFirstPass) {
+  std::string json;
+  ASSERT_EQ(RunLoadgen("--count=3", &json), 0) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"latency\":{\"n\":3,")) << json;
+  EXPECT_FALSE(absl::StrContains(json, "first_pass")) << json;
+}
+
+TEST_F(LoadGeneratorTest, RejectsANegativeWarmUp) {
+  std::string out;
+  EXPECT_EQ(RunLoadgen("--count=3 --warmup_passes=-1", &out), 2);
+  EXPECT_TRUE(absl::StrContains(out, "--warmup_passes")) << out;
+}
+
+}  // namespace
+}  // namespace scr
