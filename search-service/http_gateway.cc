@@ -5,14 +5,17 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -39,9 +42,18 @@ constexpr char kPageSecurityPolicy[] =
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'";
 
+// Connections the kernel queues for the accept loop (capped by
+// net.core.somaxconn). Debian's cpp-httplib is a shared library built to
+// listen with a backlog of 5: 16 clients connecting at once overflowed it,
+// and the connections whose SYN was dropped waited for the kernel's
+// retransmission, 1 s later. Linux lets listen() on a listening socket change
+// its backlog, so Start calls it again after httplib's bind.
+constexpr int kListenBacklog = 1024;
+
 // A fixed pool of workers with a bounded queue of accepted connections. When
 // the queue is full, enqueue (called by httplib's accept loop) waits, so
-// overload backs up into the kernel's listen backlog instead of memory.
+// overload backs up into the kernel's listen backlog (kListenBacklog) instead
+// of memory.
 class BoundedTaskQueue : public httplib::TaskQueue {
  public:
   BoundedTaskQueue(int threads, int max_queued) : max_queued_(static_cast<size_t>(max_queued)) {
@@ -415,6 +427,16 @@ absl::Status HttpGateway::Start() {
 
   RegisterRoutes();
 
+  // httplib creates the listening socket inside bind: note which it is.
+  auto listen_fd = std::make_shared<int>(-1);
+  // SO_REUSEADDR only (a restart binds despite TIME_WAIT); never SO_REUSEPORT,
+  // which the header's default_socket_options sets and which would let a
+  // second process bind the same port and take half the connections.
+  s.set_socket_options([listen_fd](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    *listen_fd = sock;
+  });
   if (port == 0) {
     port = s.bind_to_any_port(bind_host);
     if (port < 0) port = 0;
@@ -426,6 +448,10 @@ absl::Status HttpGateway::Start() {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on --http_listen=", listen,
                      " (address in use, or not an address of this machine?)"));
+  }
+  if (*listen_fd >= 0 && ::listen(*listen_fd, kListenBacklog) != 0) {
+    SCR_LOG(WARNING) << "http gateway: cannot raise the listen backlog to " << kListenBacklog
+                     << ": " << std::strerror(errno);
   }
   port_ = port;
   thread_ = std::thread([this] { server_->listen_after_bind(); });
