@@ -27,6 +27,13 @@
 //   scr_bench_baselines --posts=DIR/posts.rec --queries=queries.tsv --work_dir=TMP
 //       [--passes=3] [--qps_duration_s=5] [--skip_fts5]
 //
+// The raw Xapian index can also be built in timed slices, so that
+// bench/run.sh can interleave them with the services' ingest of the same
+// slices: --index_part=K/N (K = 0..N-1, in order) indexes the K-th slice of
+// the posts into work_dir (K = 0 starts afresh) and records its figures in
+// work_dir/raw_parts.txt; a later run with --raw_prebuilt sums them instead
+// of indexing, then measures the queries as usual.
+//
 // Prints one JSON object (last line of stdout).
 #include <sqlite3.h>
 #include <xapian.h>
@@ -538,14 +545,65 @@ std::string IndexJson(const IndexFigures& f) {
          ",\"size_bytes\":" + std::to_string(f.size_bytes) + "}";
 }
 
+// Indexes `posts` into the raw Xapian database at `path` (created if
+// missing) as BuildDocument does, committing after every `commit_every`-th
+// post counted from the corpus's start (`first` is the index of posts[0] in
+// the corpus) and once at the end. Times it all, close included.
+IndexFigures IndexRawXapian(const std::string& path, const std::vector<scr::v1::Post>& posts,
+                            size_t first, long commit_every) {
+  IndexFigures f;
+  Xapian::Stem stemmer("english");
+  auto t0 = Clock::now();
+  {
+    Xapian::WritableDatabase db(path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    Xapian::TermGenerator indexer;
+    indexer.set_stemmer(stemmer);
+    indexer.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+    indexer.set_database(db);
+    indexer.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+    size_t at = first;
+    for (const scr::v1::Post& p : posts) {
+      db.replace_document("Q" + p.id(), BuildDocument(indexer, p));
+      f.text_bytes += p.title().size() + p.body().size();
+      ++f.posts;
+      if (++at % static_cast<size_t>(commit_every) == 0) db.commit();
+    }
+    db.commit();
+    db.close();
+  }
+  f.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return f;
+}
+
+constexpr char kRawPartsFile[] = "raw_parts.txt";
+
+// The figures of the --index_part runs, summed: one line each in
+// work_dir/raw_parts.txt, "posts seconds text_bytes".
+absl::StatusOr<IndexFigures> ReadRawParts(const std::string& work_dir) {
+  std::ifstream in(work_dir + "/" + kRawPartsFile);
+  if (!in) return absl::NotFoundError(absl::StrCat("no ", work_dir, "/", kRawPartsFile));
+  IndexFigures total;
+  long posts = 0;
+  double seconds = 0;
+  uint64_t text_bytes = 0;
+  while (in >> posts >> seconds >> text_bytes) {
+    total.posts += posts;
+    total.seconds += seconds;
+    total.text_bytes += text_bytes;
+  }
+  if (total.posts == 0) return absl::DataLossError(absl::StrCat(kRawPartsFile, " has no parts"));
+  return total;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string posts_path, queries_path, work_dir = "/tmp/scr-bench-baselines", service_index;
   int passes = 3;
   double qps_duration_s = 5;
-  bool skip_fts5 = false, skip_xapian = false;
+  bool skip_fts5 = false, skip_xapian = false, raw_prebuilt = false;
   long commit_every = 2000;
+  long part = -1, parts = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto eq = a.find('=');
@@ -568,15 +626,46 @@ int main(int argc, char** argv) {
       skip_xapian = true;
     } else if (name == "--service_index") {
       service_index = value;
+    } else if (name == "--index_part") {
+      if (!scr::bench::ParsePart(value, &part, &parts)) {
+        std::cerr << "scr_bench_baselines: --index_part=" << value
+                  << ": expected K/N, 0 <= K < N <= 1000\n";
+        return 2;
+      }
+    } else if (name == "--raw_prebuilt") {
+      raw_prebuilt = true;
     } else {
       std::cerr << "usage: scr_bench_baselines --posts=posts.rec --queries=queries.tsv\n"
                    "       --work_dir=DIR [--passes=3] [--qps_duration_s=5] [--skip_fts5]\n"
                    "       [--commit_every=2000]\n"
-                   "       [--skip_xapian] [--service_index=DIR]\n";
+                   "       [--skip_xapian] [--service_index=DIR] [--raw_prebuilt]\n"
+                   "   or: scr_bench_baselines --posts=posts.rec --work_dir=DIR --index_part=K/N\n";
       return 2;
     }
   }
   std::vector<scr::bench::Record> records = scr::bench::ReadAll(posts_path);
+  if (part >= 0) {
+    // One slice of the raw Xapian indexing, timed, added to work_dir's index.
+    if (records.empty()) {
+      std::cerr << "scr_bench_baselines: no posts in " << posts_path << "\n";
+      return 1;
+    }
+    const size_t first = scr::bench::PartRange(records.size(), part, parts).first;
+    scr::bench::KeepPart(records, part, parts);
+    std::vector<scr::v1::Post> slice;
+    slice.reserve(records.size());
+    for (auto& r : records) slice.push_back(ToPost(r));
+    if (part == 0) {
+      std::filesystem::remove_all(work_dir);
+      std::filesystem::create_directories(work_dir);
+    }
+    IndexFigures f = IndexRawXapian(work_dir + "/xapian", slice, first, commit_every);
+    std::ofstream(work_dir + "/" + kRawPartsFile, std::ios::app)
+        << f.posts << " " << Fmt("%.6f", f.seconds) << " " << f.text_bytes << "\n";
+    std::printf("{\"tool\":\"scr_bench_baselines\",\"part\":\"%ld/%ld\",\"raw_xapian_index\":%s}\n",
+                part, parts, IndexJson(f).c_str());
+    return 0;
+  }
   std::vector<BenchQuery> queries = scr::bench::LoadQueries(queries_path);
   if (records.empty() || queries.empty()) {
     std::cerr << "scr_bench_baselines: no posts in " << posts_path << " or no queries in "
@@ -588,32 +677,35 @@ int main(int argc, char** argv) {
   for (auto& r : records) posts.push_back(ToPost(r));
   records.clear();
   records.shrink_to_fit();
-  std::filesystem::remove_all(work_dir);
-  std::filesystem::create_directories(work_dir);
+  if (raw_prebuilt) {
+    std::filesystem::remove(work_dir + "/fts5.sqlite");
+    std::filesystem::remove(work_dir + "/fts5.sqlite-wal");
+    std::filesystem::remove(work_dir + "/fts5.sqlite-shm");
+  } else {
+    std::filesystem::remove_all(work_dir);
+    std::filesystem::create_directories(work_dir);
+  }
   std::string json = "{\"tool\":\"scr_bench_baselines\",\"posts\":" + std::to_string(posts.size()) +
                      ",\"queries\":" + std::to_string(queries.size());
 
   if (!skip_xapian) {
     std::string path = work_dir + "/xapian";
     IndexFigures f;
-    Xapian::Stem stemmer("english");
-    auto t0 = Clock::now();
-    {
-      Xapian::WritableDatabase db(path, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
-      Xapian::TermGenerator indexer;
-      indexer.set_stemmer(stemmer);
-      indexer.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-      indexer.set_database(db);
-      indexer.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
-      for (const scr::v1::Post& p : posts) {
-        db.replace_document("Q" + p.id(), BuildDocument(indexer, p));
-        f.text_bytes += p.title().size() + p.body().size();
-        if (++f.posts % commit_every == 0) db.commit();
+    if (raw_prebuilt) {
+      auto built = ReadRawParts(work_dir);
+      if (!built.ok()) {
+        std::cerr << "scr_bench_baselines: --raw_prebuilt: " << built.status() << "\n";
+        return 1;
       }
-      db.commit();
-      db.close();
+      f = *built;
+      if (f.posts != static_cast<long>(posts.size())) {
+        std::cerr << "scr_bench_baselines: --raw_prebuilt: the parts indexed " << f.posts
+                  << " posts, not " << posts.size() << "\n";
+        return 1;
+      }
+    } else {
+      f = IndexRawXapian(path, posts, 0, commit_every);
     }
-    f.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     f.size_bytes = DirSize(path);
     std::cerr << "raw xapian: indexed " << f.posts << " posts in " << f.seconds << " s\n";
     std::string q = MeasureQueries(queries, passes, qps_duration_s, [&]() {

@@ -10,6 +10,10 @@
 // Each stream keeps up to --window items in flight (the server answers in
 // order). Items refused with RESOURCE_EXHAUSTED (outbox full) are sent
 // again after a pause. Prints one JSON line with the figures.
+//
+// --part=K/N sends only the K-th of N equal slices of the items (0-based), so
+// that bench/run.sh can interleave the services' ingest with the raw
+// baseline's indexing, slice by slice, on the same minutes of the machine.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -47,6 +51,7 @@ int main(int argc, char** argv) {
   int concurrency = 1;
   int window = 16;
   double timeout_s = 3600;
+  long part = 0, parts = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto eq = a.find('=');
@@ -63,14 +68,21 @@ int main(int argc, char** argv) {
       window = std::clamp(std::stoi(value), 1, 256);
     } else if (name == "--timeout_s") {
       timeout_s = std::stod(value);
+    } else if (name == "--part") {
+      if (!scr::bench::ParsePart(value, &part, &parts)) {
+        std::cerr << "scr_bench_ingest: --part=" << value << ": expected K/N, 0 <= K < N <= 1000\n";
+        return 2;
+      }
     } else {
       std::cerr
           << "usage: scr_bench_ingest --items=items.rec [--ingest=HOST:PORT]\n"
-             "       [--search=HOST:PORT] [--concurrency=1] [--window=16] [--timeout_s=3600]\n";
+             "       [--search=HOST:PORT] [--concurrency=1] [--window=16] [--timeout_s=3600]\n"
+             "       [--part=K/N]\n";
       return 2;
     }
   }
   std::vector<scr::bench::Record> records = scr::bench::ReadAll(items_path);
+  scr::bench::KeepPart(records, part, parts);
   if (records.empty()) {
     std::cerr << "scr_bench_ingest: no items in " << items_path << "\n";
     return 1;

@@ -36,9 +36,9 @@ class LoadGeneratorTest : public ::testing::Test {
   // Runs scr_loadgen against the service; returns its exit status and the
   // last line of its stdout (the JSON summary).
   int RunLoadgen(const std::string& flags, std::string* last_line) {
-    std::string cmd = absl::StrCat(testing_util::BuiltBinary("bench/scr_loadgen"),
-                                   " --target=", address_, " --queries=", queries_, " ", flags,
-                                   " 2>&1");
+    std::string cmd =
+        absl::StrCat(testing_util::BuiltBinary("bench/scr_loadgen"), " --target=", address_,
+                     " --queries=", queries_, " ", flags, " 2>&1");
     FILE* pipe = popen(cmd.c_str(), "r");
     if (pipe == nullptr) return -1;
     std::string out;

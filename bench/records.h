@@ -14,6 +14,7 @@
 #ifndef SCR_BENCH_RECORDS_H_
 #define SCR_BENCH_RECORDS_H_
 
+#include <cstddef>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -63,6 +64,37 @@ inline std::vector<Record> ReadAll(const std::string& path) {
   Record r;
   while (ReadRecord(in, &r)) out.push_back(r);
   return out;
+}
+
+// Parses "K/N" (0 <= K < N <= 1000) into part and parts; false if malformed.
+inline bool ParsePart(const std::string& text, long* part, long* parts) {
+  long k = 0, n = 0;
+  char slash = 0, rest = 0;
+  if (std::sscanf(text.c_str(), "%ld%c%ld%c", &k, &slash, &n, &rest) != 3 || slash != '/') {
+    return false;
+  }
+  if (n < 1 || n > 1000 || k < 0 || k >= n) return false;
+  *part = k;
+  *parts = n;
+  return true;
+}
+
+// First and one-past-last index of the part-th of `parts` equal slices of
+// `count` records. The slices of 0..parts-1 cover every record once.
+inline std::pair<size_t, size_t> PartRange(size_t count, long part, long parts) {
+  const auto at = [&](long k) {
+    return static_cast<size_t>(static_cast<unsigned long long>(count) *
+                               static_cast<unsigned long long>(k) /
+                               static_cast<unsigned long long>(parts));
+  };
+  return {at(part), at(part + 1)};
+}
+
+// Keeps only the part-th of `parts` slices of `records`.
+inline void KeepPart(std::vector<Record>& records, long part, long parts) {
+  auto [first, last] = PartRange(records.size(), part, parts);
+  records.erase(records.begin() + static_cast<std::ptrdiff_t>(last), records.end());
+  records.erase(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(first));
 }
 
 }  // namespace scr::bench

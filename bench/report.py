@@ -85,6 +85,7 @@ def summarize(run_dir):
         raw, fts = base["raw_xapian"], base["fts5"]
         e = {"run": machine["timestamp"], "corpus": corpus,
              "warmup_passes": machine.get("warmup_passes", 0),
+             "ingest_parts": ingest.get("parts"),
              "ingest_cpu": ingest_cpu(ingest, services), "nproc": machine["nproc"]}
         e["ingest"] = {
             "service_posts_per_s": ingest["posts_per_s"],
@@ -354,9 +355,15 @@ def tables(summary):
           "%d near-duplicate reposts, seed %d.\n" % (
               c["posts"], c["items"], c["item_bytes"] / 1e6, c["text_bytes"] / 1e6,
               c["near_duplicates"], c["seed"]))
-        w("Each load run measured after %s.\n" % (
+        parts = e.get("ingest_parts")
+        w("Each load run measured after %s.%s\n" % (
             "a warm-up pass (every query of the mix once, unmeasured, as the baselines' warm-up pass) "
-            "and 1 s more" if e.get("warmup_passes") else "1 s of warm-up"))
+            "and 1 s more" if e.get("warmup_passes") else "1 s of warm-up",
+            "" if not parts or e.get("service_only") else
+            " Ingest timed in %d slices: each slice's raw Xapian indexing, one-shard and sharded "
+            "ingest run back to back, so all three share the same minutes of the machine." % parts
+            if parts > 1 else
+            " Ingest: raw Xapian indexing, one-shard and sharded ingest run back to back."))
         w("\n**Targets**\n")
         w("| target | measured | |\n|---|---|---|")
         for t in e["targets"]:

@@ -19,6 +19,11 @@
 #   --ingest_concurrency C  IngestStream streams of the ingest client (default 1)
 #   --shards N              index shards of the measured search-service (default 2);
 #                           ingest is also measured once with one shard (one writer)
+#   --ingest_parts N        at most N slices the ingest is timed in (default 4; one
+#                           per 25,000 posts, at least one): slice k of the raw
+#                           Xapian indexing, of the one-shard and of the sharded
+#                           service's ingest run back to back, so that all three see
+#                           the same minutes of a machine whose speed drifts
 #   --service_only          skip the one-shard ingest pass and the raw Xapian and
 #                           FTS5 baselines (for the largest sizes: the 1M-post
 #                           targets are absolute, not ratios)
@@ -37,6 +42,7 @@ sizes=10000
 duration_s=5
 ingest_concurrency=1
 shards=2
+ingest_parts=4
 service_only=0
 seed=1
 build_dir=$root/build-bench
@@ -53,6 +59,8 @@ while [ $# -gt 0 ]; do
     --ingest_concurrency=*) ingest_concurrency=${1#*=}; shift ;;
     --shards) shards=$2; shift 2 ;;
     --shards=*) shards=${1#*=}; shift ;;
+    --ingest_parts) ingest_parts=$2; shift 2 ;;
+    --ingest_parts=*) ingest_parts=${1#*=}; shift ;;
     --seed) seed=$2; shift 2 ;;
     --seed=*) seed=${1#*=}; shift ;;
     --build_dir) build_dir=$2; shift 2 ;;
@@ -68,7 +76,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$(nice)" -lt 5 ]; then exec nice -n 5 "$0" "$@" --sizes "$sizes" --duration_s "$duration_s" \
-  --ingest_concurrency "$ingest_concurrency" --shards "$shards" --seed "$seed" --build_dir "$build_dir" \
+  --ingest_concurrency "$ingest_concurrency" --shards "$shards" --ingest_parts "$ingest_parts" --seed "$seed" --build_dir "$build_dir" \
   ${search_binary:+--search_binary "$search_binary"} \
   $([ $do_build = 0 ] && echo --no_build) $([ $do_report = 0 ] && echo --no_report) \
   $([ $service_only = 1 ] && echo --service_only); fi
@@ -122,6 +130,7 @@ trap cleanup EXIT
   echo "  \"warmup_passes\": 1,"
   echo "  \"ingest_concurrency\": $ingest_concurrency,"
   echo "  \"shards\": $shards,"
+  echo "  \"ingest_parts_max\": $ingest_parts,"
   echo "  \"search_binary\": \"$search_bin\","
   echo "  \"seed\": $seed"
   echo "}"
@@ -164,10 +173,30 @@ stop_services() {
   pids=()
 }
 
-# ingest OUT_JSON: every item through the running services, timed to durable.
-ingest() {
-  "$b/bench/scr_bench_ingest" --ingest="127.0.0.1:$iport" --search="127.0.0.1:$sport" \
-    --items="$d/corpus/items.rec" --concurrency="$ingest_concurrency" | tee "$1"
+# ingest_part PART PORT_SUFFIX OUT_JSONL: slice PART (K/N) of the items through
+# the services started with that suffix, timed to durable; appends its line.
+ingest_part() {
+  local iport_var=iport$2 sport_var=sport$2
+  "$b/bench/scr_bench_ingest" --ingest="127.0.0.1:${!iport_var}" --search="127.0.0.1:${!sport_var}" \
+    --items="$d/corpus/items.rec" --concurrency="$ingest_concurrency" --part="$1" | tee -a "$3"
+}
+
+# merge_parts JSONL OUT_JSON: the slices' figures as one ingest (counts and
+# times summed, rates from the sums; index figures from the last slice).
+merge_parts() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+m = dict(rows[-1])
+for k in ("items", "expected_posts", "posts", "failed_items", "retries", "item_mb", "accept_s", "durable_s"):
+    m[k] = round(sum(r[k] for r in rows), 3)
+m["posts_per_s"] = round(m["posts"] / m["durable_s"], 1)
+m["mb_per_s"] = round(m["item_mb"] / m["durable_s"], 3)
+m["parts"] = len(rows)
+m["first_error"] = next((r["first_error"] for r in rows if r["first_error"]), "")
+json.dump(m, open(sys.argv[2], "w"))
+print(json.dumps(m))
+PY
 }
 
 IFS=, read -r -a size_list <<<"$sizes"
@@ -181,27 +210,60 @@ for n in "${size_list[@]}"; do
   "$b/bench/scr_query_gen" --posts="$d/corpus/posts.rec" --seed="$seed" --count=300 \
     >"$out/queries-$n.tsv"
 
+  # Both services (one shard, and $shards shards with the HTTP gateway) run
+  # side by side, idle but for the slice being timed. Slice k: raw Xapian,
+  # one shard, sharded; odd slices in the reverse order.
+  # Each slice ends with a drain (the last commit), so slices stay long.
+  parts=$((n / 25000))
+  [ $parts -gt "$ingest_parts" ] && parts=$ingest_parts
+  [ $parts -lt 1 ] && parts=1
+  [ $service_only = 1 ] && parts=1
   if [ $service_only = 0 ]; then
-    echo "--- end-to-end ingest, one index writer (1 shard) ---"
     start_services 1 1
-    ingest "$out/ingest1-$n.json"
-    echo "--- search grpc on the one-shard index, 1 client ---"
-    "$b/bench/scr_loadgen" --target="127.0.0.1:$sport" --queries="$out/queries-$n.tsv" \
-      --concurrency=1 --duration_s="$duration_s" --warmup_s=1 --warmup_passes=1 --label=grpc-1-oneshard >"$d/load.txt"
-    head -n -1 "$d/load.txt" | head -n 2
-    tail -n 1 "$d/load.txt" >"$out/load1-$n-grpc-1.json"
-    stop_services
-    rm -rf "$d/search1" "$d/ingest1"
+    spid1=$spid sport1=$sport ipid1=$ipid iport1=$iport
   fi
-
   start_services "" "$shards" --http_listen=127.0.0.1:0 --http_port_file="$d/http.port"
   hport=$(wait_port "$d/http.port" "$spid")
-  echo "--- end-to-end ingest, $shards shards ($ingest_concurrency stream(s)) ---"
-  ingest "$out/ingest-$n.json"
+  rm -f "$d"/parts-*.jsonl
+  for ((k = 0; k < parts; k++)); do
+    steps="raw one sharded"
+    [ $((k % 2)) = 1 ] && steps="sharded one raw"
+    for step in $steps; do
+      case $step in
+        raw)
+          [ $service_only = 1 ] && continue
+          echo "--- raw Xapian indexing, slice $k/$parts ---"
+          "$b/bench/scr_bench_baselines" --posts="$d/corpus/posts.rec" --work_dir="$d/baselines" \
+            --index_part="$k/$parts"
+          ;;
+        one)
+          [ $service_only = 1 ] && continue
+          echo "--- end-to-end ingest, one index writer (1 shard), slice $k/$parts ---"
+          ingest_part "$k/$parts" 1 "$d/parts-one.jsonl"
+          ;;
+        sharded)
+          echo "--- end-to-end ingest, $shards shards ($ingest_concurrency stream(s)), slice $k/$parts ---"
+          ingest_part "$k/$parts" "" "$d/parts-sharded.jsonl"
+          ;;
+      esac
+    done
+  done
+  merge_parts "$d/parts-sharded.jsonl" "$out/ingest-$n.json"
   search_cpu=$(cpu_s "$spid")
   ingest_cpu=$(cpu_s "$ipid")
   ingest_hwm=$(hwm_kb "$ipid")
   index_bytes=$(du -sb "$d/search" | cut -f1)
+  if [ $service_only = 0 ]; then
+    merge_parts "$d/parts-one.jsonl" "$out/ingest1-$n.json"
+    echo "--- search grpc on the one-shard index, 1 client ---"
+    "$b/bench/scr_loadgen" --target="127.0.0.1:$sport1" --queries="$out/queries-$n.tsv" \
+      --concurrency=1 --duration_s="$duration_s" --warmup_s=1 --warmup_passes=1 --label=grpc-1-oneshard >"$d/load.txt"
+    head -n -1 "$d/load.txt" | head -n 2
+    tail -n 1 "$d/load.txt" >"$out/load1-$n-grpc-1.json"
+    kill -TERM "$ipid1" "$spid1"
+    wait "$ipid1" "$spid1" 2>/dev/null || true
+    rm -rf "$d/search1" "$d/ingest1"
+  fi
 
   for mode in grpc http; do
     for c in 1 2 4 16; do
@@ -228,7 +290,7 @@ for n in "${size_list[@]}"; do
   echo "--- baselines: raw Xapian and SQLite FTS5; the service's index adapter in process ---"
   "$b/bench/scr_bench_baselines" --posts="$d/corpus/posts.rec" --queries="$out/queries-$n.tsv" \
     --work_dir="$d/baselines" --qps_duration_s="$duration_s" --service_index="$d/search/index" \
-    $([ $service_only = 1 ] && echo --skip_xapian --skip_fts5) >"$out/baselines-$n.json"
+    $([ $service_only = 1 ] && echo --skip_xapian --skip_fts5 || echo --raw_prebuilt) >"$out/baselines-$n.json"
   rm -rf "$d"
 done
 
