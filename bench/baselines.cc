@@ -576,6 +576,7 @@ IndexFigures IndexRawXapian(const std::string& path, const std::vector<scr::v1::
 }
 
 constexpr char kRawPartsFile[] = "raw_parts.txt";
+constexpr char kFts5File[] = "fts5.sqlite";
 
 // The figures of the --index_part runs, summed: one line each in
 // work_dir/raw_parts.txt, "posts seconds text_bytes".
@@ -678,9 +679,9 @@ int main(int argc, char** argv) {
   records.clear();
   records.shrink_to_fit();
   if (raw_prebuilt) {
-    std::filesystem::remove(work_dir + "/fts5.sqlite");
-    std::filesystem::remove(work_dir + "/fts5.sqlite-wal");
-    std::filesystem::remove(work_dir + "/fts5.sqlite-shm");
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(absl::StrCat(work_dir, "/", kFts5File, suffix));
+    }
   } else {
     std::filesystem::remove_all(work_dir);
     std::filesystem::create_directories(work_dir);
@@ -720,7 +721,7 @@ int main(int argc, char** argv) {
   }
 
   if (!skip_fts5) {
-    std::string path = work_dir + "/fts5.sqlite";
+    std::string path = absl::StrCat(work_dir, "/", kFts5File);
     IndexFigures f;
     auto t0 = Clock::now();
     {

@@ -36,19 +36,14 @@ class LoadGeneratorTest : public ::testing::Test {
   // Runs scr_loadgen against the service; returns its exit status and the
   // last line of its stdout (the JSON summary).
   int RunLoadgen(const std::string& flags, std::string* last_line) {
-    std::string cmd =
-        absl::StrCat(testing_util::BuiltBinary("bench/scr_loadgen"), " --target=", address_,
-                     " --queries=", queries_, " ", flags, " 2>&1");
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return -1;
     std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    int status = pclose(pipe);
+    const int code = testing_util::RunCommand(
+        absl::StrCat(testing_util::BuiltBinary("bench/scr_loadgen"), " --target=", address_,
+                     " --queries=", queries_, " ", flags, " 2>&1"),
+        &out);
     while (!out.empty() && out.back() == '\n') out.pop_back();
     *last_line = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return code;
   }
 
   TempDir dir_;

@@ -167,10 +167,10 @@ start_services() {
   iport=$(wait_port "$d/ingest$suffix.port" "$ipid")
 }
 
+# stop_services PID...: SIGTERM, then wait for them.
 stop_services() {
-  kill -TERM "$ipid" "$spid"
-  wait "$ipid" "$spid" 2>/dev/null || true
-  pids=()
+  kill -TERM "$@"
+  wait "$@" 2>/dev/null || true
 }
 
 # ingest_part PART PORT_SUFFIX OUT_JSONL: slice PART (K/N) of the items through
@@ -260,8 +260,7 @@ for n in "${size_list[@]}"; do
       --concurrency=1 --duration_s="$duration_s" --warmup_s=1 --warmup_passes=1 --label=grpc-1-oneshard >"$d/load.txt"
     head -n -1 "$d/load.txt" | head -n 2
     tail -n 1 "$d/load.txt" >"$out/load1-$n-grpc-1.json"
-    kill -TERM "$ipid1" "$spid1"
-    wait "$ipid1" "$spid1" 2>/dev/null || true
+    stop_services "$ipid1" "$spid1"
     rm -rf "$d/search1" "$d/ingest1"
   fi
 
@@ -285,7 +284,8 @@ for n in "${size_list[@]}"; do
   search_hwm=$(hwm_kb "$spid")
   echo "{\"search_vmhwm_kb\": $search_hwm, \"ingest_vmhwm_kb\": $ingest_hwm, \"index_bytes\": $index_bytes, \"search_cpu_s\": $search_cpu, \"ingest_cpu_s\": $ingest_cpu}" \
     | tee "$out/services-$n.json"
-  stop_services
+  stop_services "$ipid" "$spid"
+  pids=()
 
   echo "--- baselines: raw Xapian and SQLite FTS5; the service's index adapter in process ---"
   "$b/bench/scr_bench_baselines" --posts="$d/corpus/posts.rec" --queries="$out/queries-$n.tsv" \

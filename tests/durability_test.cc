@@ -70,15 +70,9 @@ std::string XapianCheck(const std::string& db) {
   if (databases.empty()) databases.push_back(db);
   std::string errors;
   for (const std::string& d : databases) {
-    std::string cmd = absl::StrCat("xapian-check ", d, " 2>&1");
-    FILE* pipe = popen(cmd.c_str(), "r");
     std::string out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-    int status = pclose(pipe);
-    bool clean =
-        WIFEXITED(status) && WEXITSTATUS(status) == 0 && absl::StrContains(out, "No errors found");
+    const int code = testing_util::RunCommand(absl::StrCat("xapian-check ", d, " 2>&1"), &out);
+    bool clean = code == 0 && absl::StrContains(out, "No errors found");
     if (!clean) absl::StrAppend(&errors, d, ": ", out);
   }
   return errors.empty() ? "clean" : "ERRORS: " + errors;

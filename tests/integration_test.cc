@@ -75,17 +75,11 @@ class IntegrationTest : public ::testing::Test {
 
   // Runs scrctl with the services' addresses; returns exit status and stdout.
   int RunScrctl(const std::string& args, std::string* out) {
-    std::string cmd = absl::StrCat(testing_util::BuiltBinary("scrctl/scrctl"),
-                                   " --ingest=", services_.ingest_address,
-                                   " --search=", services_.search_address, " ", args, " 2>&1");
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return -1;
-    char buf[4096];
-    size_t n;
-    out->clear();
-    while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out->append(buf, n);
-    int status = pclose(pipe);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return testing_util::RunCommand(
+        absl::StrCat(testing_util::BuiltBinary("scrctl/scrctl"),
+                     " --ingest=", services_.ingest_address, " --search=", services_.search_address,
+                     " ", args, " 2>&1"),
+        out);
   }
 
   TempDir dir_;

@@ -36,6 +36,11 @@ std::optional<std::string> SharedPath(const std::string& relative);
 // Reads a whole file; empty string when it cannot be read.
 std::string ReadFile(const std::string& path);
 
+// Runs `command` with /bin/sh and collects its stdout into `output` (add
+// " 2>&1" to the command for stderr too). Returns its exit code, or -1 when
+// it could not be run or did not exit normally.
+int RunCommand(const std::string& command, std::string* output);
+
 // Path of a binary built by this build tree, for example "search-service/search-service".
 std::string BuiltBinary(const std::string& relative);
 
