@@ -5,11 +5,14 @@
 #   bench/run.sh --sizes 10000,100000,1000000 # the long run (see docs/PERFORMANCE.md for times)
 #
 # For each corpus size it generates a seeded corpus from the BBC articles in
-# ../shared and a seeded 300-query mix, starts a real search-service (with the
-# HTTP gateway) and ingest-service on 127.0.0.1 with temporary data folders,
-# measures end-to-end ingest, index size, peak RSS, search latency and QPS at
-# 1/2/4/16 clients over gRPC and HTTP, then runs the in-process baselines (raw
-# Xapian, SQLite FTS5) on the same posts and queries. Results go to
+# ../shared and a seeded 300-query mix, starts real search-services (one shard,
+# and --shards with the HTTP gateway) and ingest-services on 127.0.0.1 with
+# temporary data folders, times end-to-end ingest in slices interleaved with
+# the raw Xapian baseline's indexing of the same slices, measures index size,
+# peak RSS, search latency and QPS at 1/2/4/16 clients over gRPC and HTTP
+# (each run after a warm-up pass over the mix), then runs the rest of the
+# in-process baselines (raw Xapian queries, SQLite FTS5) on the same posts
+# and queries. Results go to
 # bench/results/<timestamp>/; bench/report.py writes bench/results/latest.json,
 # docs/performance.png and the tables of docs/PERFORMANCE.md.
 #
