@@ -1,5 +1,7 @@
 #include "ingest-service/forwarder.h"
 
+#include <algorithm>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -16,6 +18,11 @@ bool Permanent(const absl::Status& s) {
 }
 
 constexpr int kRetryAfterMs = 1000;
+
+// The post an entry writes.
+const std::string& PostId(const OutboxEntry& e) {
+  return e.is_delete ? e.deletion.id() : e.post.id();
+}
 
 }  // namespace
 
@@ -53,17 +60,19 @@ absl::Status GrpcIndexWriter::Delete(absl::Span<const v1::PostDeletion> deletion
 }
 
 Forwarder::Forwarder(Outbox* outbox, IndexWriter* writer, ForwarderOptions options)
-    : outbox_(outbox), writer_(writer), options_(options) {}
+    : outbox_(outbox), writer_(writer), options_(options), backoff_(options.min_backoff) {}
 
 Forwarder::~Forwarder() { Stop(); }
 
 void Forwarder::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  for (int i = 0; i < std::max(1, options_.max_in_flight); ++i) {
+    threads_.emplace_back([this] { Loop(); });
+  }
 }
 
 void Forwarder::Notify() {
   absl::MutexLock lock(&mu_);
-  notified_ = true;
+  ++wakeups_;
 }
 
 void Forwarder::Stop() {
@@ -71,7 +80,10 @@ void Forwarder::Stop() {
     absl::MutexLock lock(&mu_);
     stop_ = true;
   }
-  if (thread_.joinable()) thread_.join();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
 }
 
 absl::Status Forwarder::last_error() const {
@@ -97,8 +109,7 @@ absl::StatusOr<int> Forwarder::DeliverSingly(const std::vector<OutboxEntry>& run
     if (s.ok()) {
       if (auto r = outbox_->Remove({e.seq}); !r.ok()) return r;
     } else if (Permanent(s)) {
-      SCR_LOG(WARNING) << "dead letter: outbox entry " << e.seq << " ("
-                       << (e.is_delete ? e.deletion.id() : e.post.id())
+      SCR_LOG(WARNING) << "dead letter: outbox entry " << e.seq << " (" << PostId(e)
                        << ") was rejected: " << s.message();
       if (auto r = outbox_->MoveToDeadLetters(e.seq, std::string(s.message())); !r.ok()) return r;
     } else {
@@ -109,19 +120,55 @@ absl::StatusOr<int> Forwarder::DeliverSingly(const std::vector<OutboxEntry>& run
   return done;
 }
 
-absl::StatusOr<int> Forwarder::RunOnce() {
-  auto entries = outbox_->Peek(options_.batch_size);
+absl::StatusOr<std::vector<OutboxEntry>> Forwarder::Claim() {
+  absl::MutexLock claim_lock(&claim_mu_);
+  // A snapshot taken before peeking: an entry removed after it is either
+  // not peeked or skipped as claimed, so nothing is sent twice.
+  absl::flat_hash_set<int64_t> seqs;
+  absl::flat_hash_map<std::string, int> ids;
+  {
+    absl::MutexLock lock(&mu_);
+    seqs = claimed_seqs_;
+    ids = claimed_ids_;
+  }
+  auto entries = outbox_->Peek(options_.batch_size + static_cast<int>(seqs.size()));
   if (!entries.ok()) return entries.status();
-  if (entries->empty()) return 0;
-  // A run of consecutive entries of one kind keeps upserts and deletes in order.
   std::vector<OutboxEntry> run;
   size_t bytes = 0;
   for (OutboxEntry& e : *entries) {
+    if (seqs.contains(e.seq)) continue;
+    if (run.size() >= static_cast<size_t>(options_.batch_size)) break;
+    // A run of one kind keeps upserts and deletes in order.
     if (!run.empty() && e.is_delete != run.front().is_delete) break;
+    // Later writes of a post in flight wait for it.
+    if (ids.contains(PostId(e))) break;
     bytes += e.is_delete ? e.deletion.ByteSizeLong() : e.post.ByteSizeLong();
     if (!run.empty() && bytes > options_.max_batch_bytes) break;
     run.push_back(std::move(e));
   }
+  absl::MutexLock lock(&mu_);
+  for (const OutboxEntry& e : run) {
+    claimed_seqs_.insert(e.seq);
+    ++claimed_ids_[PostId(e)];
+  }
+  return run;
+}
+
+void Forwarder::Release(const std::vector<OutboxEntry>& run) {
+  absl::MutexLock lock(&mu_);
+  for (const OutboxEntry& e : run) {
+    claimed_seqs_.erase(e.seq);
+    auto it = claimed_ids_.find(PostId(e));
+    if (--it->second == 0) claimed_ids_.erase(it);
+  }
+  ++wakeups_;
+}
+
+absl::StatusOr<int> Forwarder::RunOnce() {
+  auto claimed = Claim();
+  if (!claimed.ok()) return claimed.status();
+  const std::vector<OutboxEntry>& run = *claimed;
+  if (run.empty()) return 0;
   std::vector<int64_t> seqs;
   for (const OutboxEntry& e : run) seqs.push_back(e.seq);
   absl::Status s = Send(run);
@@ -135,6 +182,7 @@ absl::StatusOr<int> Forwarder::RunOnce() {
     (void)outbox_->RecordAttempt(seqs);
     result = s;
   }
+  Release(run);
   absl::MutexLock lock(&mu_);
   last_error_ = result.ok() ? absl::OkStatus() : result.status();
   failures_ = result.ok() ? 0 : failures_.load() + 1;
@@ -142,31 +190,37 @@ absl::StatusOr<int> Forwarder::RunOnce() {
 }
 
 void Forwarder::Loop() {
-  absl::Duration backoff = options_.min_backoff;
   while (true) {
+    uint64_t seen;
     {
       absl::MutexLock lock(&mu_);
       if (stop_) return;
+      if (absl::Now() < retry_at_) {
+        // Another thread's failure: wait out its backoff (Stop ends it).
+        auto stopped = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stop_; };
+        mu_.AwaitWithDeadline(absl::Condition(&stopped), retry_at_);
+        continue;
+      }
+      seen = wakeups_;
     }
     absl::StatusOr<int> done = RunOnce();
-    absl::Duration wait;
-    if (!done.ok()) {
-      if (failures_.load() == 1 || failures_.load() % 50 == 0) {
-        SCR_LOG(WARNING) << "delivery to the search service failed (" << failures_.load()
-                         << " in a row, " << outbox_->size() << " waiting): " << done.status();
-      }
-      std::uniform_int_distribution<int64_t> jitter(0, absl::ToInt64Microseconds(backoff));
-      wait = absl::Microseconds(jitter(rng_));
-      backoff = std::min(backoff * 2, options_.max_backoff);
-    } else {
-      backoff = options_.min_backoff;
-      if (*done > 0) continue;
-      wait = options_.idle_wait;
-    }
     absl::MutexLock lock(&mu_);
-    auto woken = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stop_ || notified_; };
-    mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
-    notified_ = false;
+    if (!done.ok()) {
+      const int failures = failures_.load();
+      if (failures == 1 || failures % 50 == 0) {
+        SCR_LOG(WARNING) << "delivery to the search service failed (" << failures << " in a row, "
+                         << outbox_->size() << " waiting): " << done.status();
+      }
+      std::uniform_int_distribution<int64_t> jitter(0, absl::ToInt64Microseconds(backoff_));
+      retry_at_ = absl::Now() + absl::Microseconds(jitter(rng_));
+      backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+      continue;
+    }
+    backoff_ = options_.min_backoff;
+    if (*done > 0) continue;
+    auto woken = [this, seen]()
+                     ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stop_ || wakeups_ != seen; };
+    mu_.AwaitWithTimeout(absl::Condition(&woken), options_.idle_wait);
   }
 }
 

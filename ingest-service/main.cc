@@ -26,6 +26,9 @@ ABSL_FLAG(int, delivery_batch, scr::ingest::ForwarderOptions().batch_size,
 ABSL_FLAG(int64_t, delivery_batch_mib, scr::ingest::ForwarderOptions().max_batch_bytes >> 20,
           "most MiB of serialized writes in one IndexService call (1-32; search-service "
           "accepts messages up to 40 MiB)");
+ABSL_FLAG(int, delivery_in_flight, scr::ingest::ForwarderOptions().max_in_flight,
+          "IndexService calls outstanding at once (1-8); two keep search-service's shard "
+          "writers busy while a commit finishes");
 ABSL_FLAG(std::string, lexicon, "",
           "entity lexicon TSV (docs/LEXICON.md); default: the built-in lexicon/entities.tsv");
 
@@ -54,6 +57,11 @@ int main(int argc, char** argv) {
   delivery.max_batch_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_delivery_batch_mib)) << 20;
   if (delivery.batch_size < 1 || delivery.batch_size > 5000) {
     SCR_LOG(ERROR) << "--delivery_batch: " << delivery.batch_size << " is not within 1-5000";
+    return 2;
+  }
+  delivery.max_in_flight = absl::GetFlag(FLAGS_delivery_in_flight);
+  if (delivery.max_in_flight < 1 || delivery.max_in_flight > 8) {
+    SCR_LOG(ERROR) << "--delivery_in_flight: " << delivery.max_in_flight << " is not within 1-8";
     return 2;
   }
   if (absl::GetFlag(FLAGS_delivery_batch_mib) < 1 || absl::GetFlag(FLAGS_delivery_batch_mib) > 32) {
@@ -90,7 +98,7 @@ int main(int argc, char** argv) {
   scr::common::ServerRunner runner(options);
   runner.AddService(&handler);
   // In-flight requests finish first (they only append to the outbox); the
-  // forwarder then stops after its batch in flight: the rest waits on disk.
+  // forwarder then stops after its batches in flight: the rest waits on disk.
   if (auto s = runner.Start(); !s.ok()) {
     SCR_LOG(ERROR) << s.message();
     return 1;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "ingest-service/forwarder.h"
@@ -31,6 +33,13 @@ class FakeWriter : public IndexWriter {
  public:
   absl::Status Upsert(absl::Span<const v1::Post> posts) override {
     absl::MutexLock lock(&mu_);
+    if (hold_next_) {
+      hold_next_ = false;
+      holding_ = true;
+      mu_.Await(absl::Condition(&released_));
+      holding_ = released_ = false;
+      if (!held_result_.ok()) return held_result_;
+    }
     if (!next_error_.ok()) return TakeError();
     for (const auto& p : posts) {
       if (p.id() == reject_id_) return absl::InvalidArgumentError("posts[0] (" + p.id() + "): bad");
@@ -50,6 +59,22 @@ class FakeWriter : public IndexWriter {
     absl::MutexLock lock(&mu_);
     next_error_ = std::move(s);
     fail_times_ = times;
+  }
+  // The next Upsert blocks until Release, then answers `result` (or goes
+  // on as usual when it is OK).
+  void HoldNext() {
+    absl::MutexLock lock(&mu_);
+    hold_next_ = true;
+  }
+  // Waits until the held call has arrived.
+  void AwaitHeld() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&holding_));
+  }
+  void Release(absl::Status result) {
+    absl::MutexLock lock(&mu_);
+    held_result_ = std::move(result);
+    released_ = true;
   }
   void Reject(const std::string& id) {
     absl::MutexLock lock(&mu_);
@@ -74,6 +99,10 @@ class FakeWriter : public IndexWriter {
   absl::Status next_error_ ABSL_GUARDED_BY(mu_);
   int fail_times_ ABSL_GUARDED_BY(mu_) = 0;
   std::string reject_id_ ABSL_GUARDED_BY(mu_);
+  bool hold_next_ ABSL_GUARDED_BY(mu_) = false;
+  bool holding_ ABSL_GUARDED_BY(mu_) = false;
+  bool released_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status held_result_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> written_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> calls_ ABSL_GUARDED_BY(mu_);
 };
@@ -176,6 +205,72 @@ TEST_F(OutboxTest, SinkAnswersResourceExhaustedWithARetryHintWhenFull) {
   EXPECT_TRUE(absl::StrContains(full.status().message(), "limit 2")) << full.status();
   ASSERT_TRUE(forwarder.RunOnce().ok());
   EXPECT_TRUE(sink.Deliver({p}).ok()) << "room again once delivered";
+}
+
+TEST_F(OutboxTest, ASecondBatchIsSentWhileTheFirstIsInFlight) {
+  FakeWriter writer;
+  ForwarderOptions options;
+  options.batch_size = 2;
+  Forwarder forwarder(box_.get(), &writer, options);
+  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("b"), Upsert("c"), Upsert("d")}).ok());
+  writer.HoldNext();
+  absl::StatusOr<int> first;
+  std::thread t([&] { first = forwarder.RunOnce(); });
+  writer.AwaitHeld();
+  auto second = forwarder.RunOnce();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second, 2);
+  EXPECT_EQ(writer.written(), (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 0) << "a and b are in flight, nothing else waits";
+  writer.Release(absl::OkStatus());
+  t.join();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 2);
+  EXPECT_EQ(writer.written(), (std::vector<std::string>{"c", "d", "a", "b"}));
+  EXPECT_EQ(box_->size(), 0);
+}
+
+TEST_F(OutboxTest, ALaterWriteOfAPostInFlightWaitsForIt) {
+  FakeWriter writer;
+  ForwarderOptions options;
+  options.batch_size = 2;
+  Forwarder forwarder(box_.get(), &writer, options);
+  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("b"), Upsert("c"), Upsert("a"), Upsert("d")}).ok());
+  writer.HoldNext();
+  absl::StatusOr<int> first;
+  std::thread t([&] { first = forwarder.RunOnce(); });
+  writer.AwaitHeld();
+  // c goes; the second write of a, and d after it, wait for the first a.
+  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 1);
+  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 0);
+  EXPECT_EQ(writer.written(), (std::vector<std::string>{"c"}));
+  writer.Release(absl::OkStatus());
+  t.join();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 2);
+  EXPECT_EQ(writer.written(), (std::vector<std::string>{"c", "a", "b", "a", "d"}));
+  EXPECT_EQ(box_->size(), 0);
+}
+
+TEST_F(OutboxTest, ABatchThatFailsInFlightIsRetriedBeforeLaterOnes) {
+  FakeWriter writer;
+  ForwarderOptions options;
+  options.batch_size = 2;
+  Forwarder forwarder(box_.get(), &writer, options);
+  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("b"), Upsert("c"), Upsert("d"), Upsert("e")}).ok());
+  writer.HoldNext();
+  absl::StatusOr<int> first;
+  std::thread t([&] { first = forwarder.RunOnce(); });
+  writer.AwaitHeld();
+  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 2);  // c, d
+  writer.Release(absl::UnavailableError("search restarting"));
+  t.join();
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(box_->size(), 3);
+  // The oldest entries go first again: a and b, then e.
+  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 2);
+  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 1);
+  EXPECT_EQ(writer.written(), (std::vector<std::string>{"c", "d", "a", "b", "e"}));
 }
 
 TEST_F(OutboxTest, BackgroundThreadDrainsAfterNotify) {
