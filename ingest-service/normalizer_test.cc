@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <random>
+
 #include "absl/strings/match.h"
+#include "common/hash.h"
 #include "ingest-service/post_builder.h"
 
 namespace scr::ingest {
@@ -91,6 +95,44 @@ TEST(PostBuilderTest, SimHashIsCloseForNearDuplicates) {
       "from the weekend matches across the country");
   EXPECT_LT(__builtin_popcountll(a ^ b), 12);
   EXPECT_GT(__builtin_popcountll(a ^ c), 12);
+}
+
+// The plain definition: +1 per shingle with the bit set, -1 without.
+uint64_t ReferenceSimHash(const std::vector<std::string>& words) {
+  std::array<int, 64> weights{};
+  auto add = [&](uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    for (int b = 0; b < 64; ++b) weights[b] += ((h >> b) & 1) ? 1 : -1;
+  };
+  if (words.size() < 3) {
+    for (const std::string& w : words) add(common::Fnv1a64(w, common::kFnvLegacyBasis));
+  } else {
+    for (size_t i = 0; i + 2 < words.size(); ++i) {
+      add(common::Fnv1a64(words[i] + " " + words[i + 1] + " " + words[i + 2],
+                          common::kFnvLegacyBasis));
+    }
+  }
+  uint64_t out = 0;
+  for (int b = 0; b < 64; ++b) {
+    if (weights[b] > 0) out |= 1ull << b;
+  }
+  return out;
+}
+
+TEST(PostBuilderTest, SimHashMatchesThePlainDefinitionAtEveryLength) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> vocabulary = {"child", "review", "board", "social",  "care",
+                                               "a",     "the",    "of",    "neglect", "école"};
+  // Lengths around the counters' flush every 255 shingles, and short texts.
+  for (size_t n : {0, 1, 2, 3, 4, 50, 256, 257, 258, 511, 512, 513, 2000}) {
+    for (int trial = 0; trial < 5; ++trial) {
+      std::vector<std::string> words;
+      for (size_t i = 0; i < n; ++i) words.push_back(vocabulary[rng() % vocabulary.size()]);
+      EXPECT_EQ(SimHashOfWords(words), ReferenceSimHash(words)) << n << " words";
+    }
+  }
 }
 
 }  // namespace

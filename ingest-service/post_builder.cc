@@ -57,13 +57,36 @@ std::string Sha256Hex(absl::string_view data) {
 uint64_t SimHash(absl::string_view text) { return SimHashOfWords(FoldedWords(text)); }
 
 uint64_t SimHashOfWords(absl::Span<const std::string> words) {
-  std::array<int, 64> weights{};
+  // Counts, per bit, the shingle hashes with the bit set; the bit is set in
+  // the SimHash when more than half of them have it. The counting is bit-
+  // sliced: counters[k] holds, in byte j, the count of bit 8k+j, and is
+  // emptied into `counts` before a byte can overflow.
+  static constexpr std::array<uint64_t, 256> kSpread = [] {
+    std::array<uint64_t, 256> t{};
+    for (int v = 0; v < 256; ++v) {
+      for (int j = 0; j < 8; ++j) t[v] |= static_cast<uint64_t>((v >> j) & 1) << (8 * j);
+    }
+    return t;
+  }();
+  std::array<int64_t, 64> counts{};
+  std::array<uint64_t, 8> counters{};
+  int pending = 0;
+  int64_t total = 0;
+  auto flush = [&] {
+    for (int k = 0; k < 8; ++k) {
+      for (int j = 0; j < 8; ++j) counts[8 * k + j] += (counters[k] >> (8 * j)) & 0xff;
+      counters[k] = 0;
+    }
+    pending = 0;
+  };
   auto add = [&](uint64_t h) {
     // Mix so that short shingles spread over all bits.
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
-    for (int b = 0; b < 64; ++b) weights[b] += ((h >> b) & 1) ? 1 : -1;
+    for (int k = 0; k < 8; ++k) counters[k] += kSpread[(h >> (8 * k)) & 0xff];
+    ++total;
+    if (++pending == 255) flush();
   };
   if (words.size() < 3) {
     for (const std::string& w : words) add(common::Fnv1a64(w, common::kFnvLegacyBasis));
@@ -76,9 +99,10 @@ uint64_t SimHashOfWords(absl::Span<const std::string> words) {
       add(h);
     }
   }
+  flush();
   uint64_t out = 0;
   for (int b = 0; b < 64; ++b) {
-    if (weights[b] > 0) out |= (1ull << b);
+    if (2 * counts[b] > total) out |= (1ull << b);
   }
   return out;
 }

@@ -684,6 +684,8 @@ class Shard {
   void OpenWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     writer_ = std::make_unique<Xapian::WritableDatabase>(
         path_, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    const std::string prefix = VersionKey("");
+    version_keys_ = writer_->metadata_keys_begin(prefix) != writer_->metadata_keys_end(prefix);
   }
 
   void ResetWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
@@ -835,9 +837,16 @@ class Shard {
     return enquire.get_mset(0, 50);
   }
 
-  // Returns the newest version recorded for `id`, or 0.
-  int64_t StoredVersion(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+  // The newest version recorded for `id`: that of the stored post
+  // `existing` when there is one, else that of its delete (0 when none).
+  // Called with the versions written earlier in the group in `versions`.
+  int64_t StoredVersion(const std::string& id, const std::optional<v1::Post>& existing,
+                        const std::map<std::string, int64_t>& versions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    if (auto seen = versions.find(id); seen != versions.end()) return seen->second;
+    if (existing) return existing->version();
     int64_t v = 0;
+    if (!version_keys_) return v;
     std::string s = writer_->get_metadata(VersionKey(id));
     if (!s.empty() && !absl::SimpleAtoi(s, &v)) v = 0;
     return v;
@@ -883,20 +892,17 @@ class Shard {
     outcomes.reserve(posts.size());
     for (const v1::Post* p : posts) {
       const v1::Post& post = *p;
-      auto seen = versions.find(post.id());
-      int64_t stored = seen != versions.end() ? seen->second : StoredVersion(post.id());
-      if (stored >= post.version()) {
+      std::optional<v1::Post> existing = StoredPost(post.id());
+      if (StoredVersion(post.id(), existing, versions) >= post.version()) {
         outcomes.push_back(WriteOutcome::kStale);
         continue;
       }
-      std::optional<v1::Post> existing = StoredPost(post.id());
       v1::Post merged = existing ? common::MergePosts(*existing, post) : post;
       merged.set_cluster_key(existing && !existing->cluster_key().empty() ? existing->cluster_key()
                                                                           : ClusterFor(merged));
       Xapian::Document doc = BuildDocument(merged);
       CountSpellings(doc, spellings);
       writer_->replace_document(IdTerm(post.id()), doc);
-      writer_->set_metadata(VersionKey(post.id()), absl::StrCat(post.version()));
       versions[post.id()] = post.version();
       outcomes.push_back(existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated);
     }
@@ -909,8 +915,8 @@ class Shard {
     std::vector<WriteOutcome> outcomes;
     for (const Deletion* del : deletions) {
       const Deletion& d = *del;
-      auto seen = versions.find(d.id);
-      int64_t stored = seen != versions.end() ? seen->second : StoredVersion(d.id);
+      std::optional<v1::Post> existing = StoredPost(d.id);
+      int64_t stored = StoredVersion(d.id, existing, versions);
       if (stored >= d.version && d.version > 0) {
         outcomes.push_back(WriteOutcome::kStale);
         continue;
@@ -920,6 +926,7 @@ class Shard {
       if (exists) writer_->delete_document(id_term);
       int64_t version = std::max(d.version, stored + 1);
       writer_->set_metadata(VersionKey(d.id), absl::StrCat(version));
+      version_keys_ = true;
       versions[d.id] = version;
       outcomes.push_back(exists ? WriteOutcome::kDeleted : WriteOutcome::kNotFound);
     }
@@ -940,6 +947,9 @@ class Shard {
   // The other shards, reopened lazily once per group.
   std::unique_ptr<Xapian::Database> others_ ABSL_GUARDED_BY(write_mu_);
   bool others_stale_ ABSL_GUARDED_BY(write_mu_) = true;
+  // Whether any "v:" metadata key (a delete's version) may exist; while
+  // none does, a new post's version needs no lookup.
+  bool version_keys_ ABSL_GUARDED_BY(write_mu_) = false;
   std::atomic<int64_t> last_commit_{0};
   std::atomic<uint64_t> revision_{0};
 

@@ -9,9 +9,12 @@
 //               Y year, L language (values case-folded), XB simhash bands
 //   weighted    XEW entity, wdf = mentions (lexicon synonyms point at it)
 //   values      0 published (sortable), 1 cluster key, 2.. facet lists
-//   data        the Post, serialized protobuf
-//   metadata    "v:<id>" the newest version seen per id (posts and deletes),
-//               "last_commit" microseconds since the epoch
+//   data        the Post, serialized protobuf (its version is the post's)
+//   metadata    "v:<id>" the version of the delete that removed a post (a
+//               stored post's own version is in its data; indexes written
+//               before 2026-11-28 also hold one per post, which is read
+//               only while the post is absent), "last_commit" microseconds
+//               since the epoch
 //
 // Shards: the index is split into local shards (glass databases in
 // shard-0, shard-1, ... of the index folder, listed in a XAPIANDB stub file

@@ -103,6 +103,29 @@ TEST_P(XapianIndexTest, DeleteIsNotUndoneByOlderReplay) {
   EXPECT_EQ(index_->GetPost("u1").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_P(XapianIndexTest, VersionsOfPostsAndDeletesSurviveAReopen) {
+  ASSERT_TRUE(
+      index_->Upsert({MakePost("kept", "T", "text", 5), MakePost("gone", "T", "text", 5)}).ok());
+  ASSERT_TRUE(index_->Delete({Deletion{"gone", 7}}).ok());
+  index_.reset();
+  auto reopened = XapianIndex::Open(dir_.path() + "/index", nullptr, GetParam());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  XapianIndex& index = **reopened;
+  // A stored post's version is its own; a deleted one's is its delete's.
+  auto replays = index.Upsert({MakePost("kept", "T", "text", 5), MakePost("gone", "T", "text", 6)});
+  ASSERT_TRUE(replays.ok());
+  EXPECT_EQ((*replays)[0], WriteOutcome::kStale);
+  EXPECT_EQ((*replays)[1], WriteOutcome::kStale);
+  auto old_delete = index.Delete({Deletion{"kept", 4}});
+  ASSERT_TRUE(old_delete.ok());
+  EXPECT_EQ((*old_delete)[0], WriteOutcome::kStale);
+  EXPECT_TRUE(index.GetPost("kept").ok());
+  auto newer = index.Upsert({MakePost("gone", "Back", "text", 8)});
+  ASSERT_TRUE(newer.ok());
+  EXPECT_EQ((*newer)[0], WriteOutcome::kCreated);
+  EXPECT_EQ(index.GetPost("gone")->title(), "Back");
+}
+
 TEST_P(XapianIndexTest, FiltersAndFieldPrefixes) {
   v1::Post a = MakePost("u1", "Alpha review", "common words here");
   a.add_categories("Uncategorized");
