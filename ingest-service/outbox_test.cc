@@ -207,70 +207,82 @@ TEST_F(OutboxTest, SinkAnswersResourceExhaustedWithARetryHintWhenFull) {
   EXPECT_TRUE(sink.Deliver({p}).ok()) << "room again once delivered";
 }
 
-TEST_F(OutboxTest, ASecondBatchIsSentWhileTheFirstIsInFlight) {
-  FakeWriter writer;
-  ForwarderOptions options;
-  options.batch_size = 2;
-  Forwarder forwarder(box_.get(), &writer, options);
-  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("b"), Upsert("c"), Upsert("d")}).ok());
-  writer.HoldNext();
-  absl::StatusOr<int> first;
-  std::thread t([&] { first = forwarder.RunOnce(); });
-  writer.AwaitHeld();
-  auto second = forwarder.RunOnce();
+// Two writes a batch; the first batch is held in flight by the writer.
+class InFlightTest : public OutboxTest {
+ protected:
+  void SetUp() override {
+    OutboxTest::SetUp();
+    ForwarderOptions options;
+    options.batch_size = 2;
+    forwarder_ = std::make_unique<Forwarder>(box_.get(), &writer_, options);
+  }
+  void TearDown() override {
+    if (held_.joinable()) {
+      writer_.Release(absl::OkStatus());
+      held_.join();
+    }
+  }
+
+  // Appends upserts of `ids`, then starts RunOnce on a thread whose write
+  // the writer holds; returns once it is held. Finish releases it.
+  void AppendAndHoldFirstBatch(const std::vector<std::string>& ids) {
+    std::vector<OutboxEntry> entries;
+    for (const std::string& id : ids) entries.push_back(Upsert(id));
+    ASSERT_TRUE(box_->Append(entries).ok());
+    writer_.HoldNext();
+    held_ = std::thread([this] { first_ = forwarder_->RunOnce(); });
+    writer_.AwaitHeld();
+  }
+
+  // Lets the held write answer `result` and returns what its RunOnce did.
+  absl::StatusOr<int> Finish(absl::Status result) {
+    writer_.Release(std::move(result));
+    held_.join();
+    return first_;
+  }
+
+  FakeWriter writer_;
+  std::unique_ptr<Forwarder> forwarder_;
+
+ private:
+  std::thread held_;
+  absl::StatusOr<int> first_;
+};
+
+TEST_F(InFlightTest, ASecondBatchIsSentWhileTheFirstIsInFlight) {
+  AppendAndHoldFirstBatch({"a", "b", "c", "d"});
+  auto second = forwarder_->RunOnce();
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(*second, 2);
-  EXPECT_EQ(writer.written(), (std::vector<std::string>{"c", "d"}));
-  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 0) << "a and b are in flight, nothing else waits";
-  writer.Release(absl::OkStatus());
-  t.join();
-  ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_EQ(*first, 2);
-  EXPECT_EQ(writer.written(), (std::vector<std::string>{"c", "d", "a", "b"}));
+  EXPECT_EQ(writer_.written(), (std::vector<std::string>{"c", "d"}));
+  EXPECT_EQ(forwarder_->RunOnce().value_or(-1), 0) << "a and b are in flight, nothing else waits";
+  EXPECT_EQ(Finish(absl::OkStatus()).value_or(-1), 2);
+  EXPECT_EQ(writer_.written(), (std::vector<std::string>{"c", "d", "a", "b"}));
   EXPECT_EQ(box_->size(), 0);
 }
 
-TEST_F(OutboxTest, ALaterWriteOfAPostInFlightWaitsForIt) {
-  FakeWriter writer;
-  ForwarderOptions options;
-  options.batch_size = 2;
-  Forwarder forwarder(box_.get(), &writer, options);
-  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("b"), Upsert("c"), Upsert("a"), Upsert("d")}).ok());
-  writer.HoldNext();
-  absl::StatusOr<int> first;
-  std::thread t([&] { first = forwarder.RunOnce(); });
-  writer.AwaitHeld();
+TEST_F(InFlightTest, ALaterWriteOfAPostInFlightWaitsForIt) {
+  AppendAndHoldFirstBatch({"a", "b", "c", "a", "d"});
   // c goes; the second write of a, and d after it, wait for the first a.
-  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 1);
-  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 0);
-  EXPECT_EQ(writer.written(), (std::vector<std::string>{"c"}));
-  writer.Release(absl::OkStatus());
-  t.join();
-  ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 2);
-  EXPECT_EQ(writer.written(), (std::vector<std::string>{"c", "a", "b", "a", "d"}));
+  EXPECT_EQ(forwarder_->RunOnce().value_or(-1), 1);
+  EXPECT_EQ(forwarder_->RunOnce().value_or(-1), 0);
+  EXPECT_EQ(writer_.written(), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(Finish(absl::OkStatus()).value_or(-1), 2);
+  EXPECT_EQ(forwarder_->RunOnce().value_or(-1), 2);
+  EXPECT_EQ(writer_.written(), (std::vector<std::string>{"c", "a", "b", "a", "d"}));
   EXPECT_EQ(box_->size(), 0);
 }
 
-TEST_F(OutboxTest, ABatchThatFailsInFlightIsRetriedBeforeLaterOnes) {
-  FakeWriter writer;
-  ForwarderOptions options;
-  options.batch_size = 2;
-  Forwarder forwarder(box_.get(), &writer, options);
-  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("b"), Upsert("c"), Upsert("d"), Upsert("e")}).ok());
-  writer.HoldNext();
-  absl::StatusOr<int> first;
-  std::thread t([&] { first = forwarder.RunOnce(); });
-  writer.AwaitHeld();
-  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 2);  // c, d
-  writer.Release(absl::UnavailableError("search restarting"));
-  t.join();
-  EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
+TEST_F(InFlightTest, ABatchThatFailsInFlightIsRetriedBeforeLaterOnes) {
+  AppendAndHoldFirstBatch({"a", "b", "c", "d", "e"});
+  EXPECT_EQ(forwarder_->RunOnce().value_or(-1), 2);  // c, d
+  EXPECT_EQ(Finish(absl::UnavailableError("search restarting")).status().code(),
+            absl::StatusCode::kUnavailable);
   EXPECT_EQ(box_->size(), 3);
   // The oldest entries go first again: a and b, then e.
-  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 2);
-  EXPECT_EQ(forwarder.RunOnce().value_or(-1), 1);
-  EXPECT_EQ(writer.written(), (std::vector<std::string>{"c", "d", "a", "b", "e"}));
+  EXPECT_EQ(forwarder_->RunOnce().value_or(-1), 2);
+  EXPECT_EQ(forwarder_->RunOnce().value_or(-1), 1);
+  EXPECT_EQ(writer_.written(), (std::vector<std::string>{"c", "d", "a", "b", "e"}));
 }
 
 TEST_F(OutboxTest, BackgroundThreadDrainsAfterNotify) {
