@@ -91,21 +91,26 @@ absl::Status Forwarder::last_error() const {
   return last_error_;
 }
 
-absl::Status Forwarder::Send(const std::vector<OutboxEntry>& run) {
+absl::Status Forwarder::Send(std::vector<OutboxEntry>& run) {
   if (run.front().is_delete) {
     std::vector<v1::PostDeletion> deletions;
     for (const OutboxEntry& e : run) deletions.push_back(e.deletion);
     return writer_->Delete(deletions);
   }
+  // The posts are lent to the call, not copied, and given back after it.
   std::vector<v1::Post> posts;
-  for (const OutboxEntry& e : run) posts.push_back(e.post);
-  return writer_->Upsert(posts);
+  posts.reserve(run.size());
+  for (OutboxEntry& e : run) posts.push_back(std::move(e.post));
+  absl::Status s = writer_->Upsert(posts);
+  for (size_t i = 0; i < run.size(); ++i) run[i].post = std::move(posts[i]);
+  return s;
 }
 
 absl::StatusOr<int> Forwarder::DeliverSingly(const std::vector<OutboxEntry>& run) {
   int done = 0;
   for (const OutboxEntry& e : run) {
-    absl::Status s = Send({e});
+    std::vector<OutboxEntry> one = {e};
+    absl::Status s = Send(one);
     if (s.ok()) {
       if (auto r = outbox_->Remove({e.seq}); !r.ok()) return r;
     } else if (Permanent(s)) {
@@ -131,13 +136,11 @@ absl::StatusOr<std::vector<OutboxEntry>> Forwarder::Claim() {
     seqs = claimed_seqs_;
     ids = claimed_ids_;
   }
-  auto entries = outbox_->Peek(options_.batch_size + static_cast<int>(seqs.size()));
+  auto entries = outbox_->Peek(options_.batch_size, seqs);
   if (!entries.ok()) return entries.status();
   std::vector<OutboxEntry> run;
   size_t bytes = 0;
   for (OutboxEntry& e : *entries) {
-    if (seqs.contains(e.seq)) continue;
-    if (run.size() >= static_cast<size_t>(options_.batch_size)) break;
     // A run of one kind keeps upserts and deletes in order.
     if (!run.empty() && e.is_delete != run.front().is_delete) break;
     // Later writes of a post in flight wait for it.
@@ -167,7 +170,7 @@ void Forwarder::Release(const std::vector<OutboxEntry>& run) {
 absl::StatusOr<int> Forwarder::RunOnce() {
   auto claimed = Claim();
   if (!claimed.ok()) return claimed.status();
-  const std::vector<OutboxEntry>& run = *claimed;
+  std::vector<OutboxEntry>& run = *claimed;
   if (run.empty()) return 0;
   std::vector<int64_t> seqs;
   for (const OutboxEntry& e : run) seqs.push_back(e.seq);

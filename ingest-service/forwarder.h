@@ -111,7 +111,8 @@ class Forwarder {
   void Release(const std::vector<OutboxEntry>& run);
   // Sends the entries one by one, dead-lettering permanent rejections.
   absl::StatusOr<int> DeliverSingly(const std::vector<OutboxEntry>& run);
-  absl::Status Send(const std::vector<OutboxEntry>& run);
+  // Sends `run` as one call; its posts are moved out for the call and back.
+  absl::Status Send(std::vector<OutboxEntry>& run);
 
   Outbox* outbox_;
   IndexWriter* writer_;

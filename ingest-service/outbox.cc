@@ -137,7 +137,8 @@ absl::Status Outbox::Append(absl::Span<const OutboxEntry> entries) {
   return s;
 }
 
-absl::StatusOr<std::vector<OutboxEntry>> Outbox::Peek(int limit) {
+absl::StatusOr<std::vector<OutboxEntry>> Outbox::Peek(int limit,
+                                                      const absl::flat_hash_set<int64_t>& skip) {
   absl::MutexLock lock(&mu_);
   Stmt st;
   if (sqlite3_prepare_v2(
@@ -145,12 +146,13 @@ absl::StatusOr<std::vector<OutboxEntry>> Outbox::Peek(int limit) {
           &st.s, nullptr) != SQLITE_OK) {
     return Error("peek");
   }
-  sqlite3_bind_int(st.s, 1, limit);
+  sqlite3_bind_int64(st.s, 1, static_cast<int64_t>(limit) + static_cast<int64_t>(skip.size()));
   std::vector<OutboxEntry> out;
-  int rc;
-  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
+  int rc = SQLITE_DONE;
+  while (out.size() < static_cast<size_t>(limit) && (rc = sqlite3_step(st.s)) == SQLITE_ROW) {
     OutboxEntry e;
     e.seq = sqlite3_column_int64(st.s, 0);
+    if (skip.contains(e.seq)) continue;
     e.is_delete = sqlite3_column_int(st.s, 1) != 0;
     const void* blob = sqlite3_column_blob(st.s, 2);
     int len = sqlite3_column_bytes(st.s, 2);
@@ -161,7 +163,7 @@ absl::StatusOr<std::vector<OutboxEntry>> Outbox::Peek(int limit) {
     e.attempts = sqlite3_column_int(st.s, 3);
     out.push_back(std::move(e));
   }
-  if (rc != SQLITE_DONE) return Error("peek");
+  if (out.size() < static_cast<size_t>(limit) && rc != SQLITE_DONE) return Error("peek");
   return out;
 }
 

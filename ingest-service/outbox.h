@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -53,8 +54,10 @@ class Outbox {
   // (I/O error, disk full) with nothing appended.
   absl::Status Append(absl::Span<const OutboxEntry> entries);
 
-  // Up to `limit` entries in seq order, oldest first.
-  absl::StatusOr<std::vector<OutboxEntry>> Peek(int limit);
+  // Up to `limit` entries in seq order, oldest first, leaving out those
+  // whose seq is in `skip` (neither parsed nor counted).
+  absl::StatusOr<std::vector<OutboxEntry>> Peek(int limit,
+                                                const absl::flat_hash_set<int64_t>& skip = {});
 
   // Removes delivered entries.
   absl::Status Remove(absl::Span<const int64_t> seqs);

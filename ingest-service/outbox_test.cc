@@ -133,6 +133,18 @@ TEST_F(OutboxTest, EntriesSurviveReopenInOrder) {
   EXPECT_LT((*entries)[0].seq, (*entries)[1].seq);
 }
 
+TEST_F(OutboxTest, PeekLeavesOutSkippedEntriesWithoutCountingThem) {
+  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("b"), Upsert("c"), Upsert("d")}).ok());
+  auto all = box_->Peek(10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  auto rest = box_->Peek(2, {(*all)[0].seq, (*all)[2].seq});
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ((*rest)[0].post.id(), "b");
+  EXPECT_EQ((*rest)[1].post.id(), "d");
+}
+
 TEST_F(OutboxTest, UnusableFileIsAClearError) {
   auto bad = Outbox::Open(dir_.path() + "/missing/dir/outbox.db");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kFailedPrecondition);

@@ -515,6 +515,34 @@ struct PendingWrite {
   bool done = false;
 };
 
+// Longest a commit waits for searches that hold commits off.
+constexpr absl::Duration kMaxCommitPause = absl::Milliseconds(200);
+
+// Lets a reader that keeps losing its revision to new commits hold them
+// off: while any reader holds the pause, shard writers wait before each
+// commit, for at most the limit they pass. Thread-safe.
+class CommitPause {
+ public:
+  void Hold() {
+    absl::MutexLock lock(&mu_);
+    ++holders_;
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    --holders_;
+  }
+  // Returns once no reader holds the pause, or after `limit`.
+  void WaitBeforeCommit(absl::Duration limit) {
+    absl::MutexLock lock(&mu_);
+    auto free = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return holders_ == 0; };
+    mu_.AwaitWithTimeout(absl::Condition(&free), limit);
+  }
+
+ private:
+  absl::Mutex mu_;
+  int holders_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 // One Xapian database of the index, with its own writer thread.
 //
 // Writes use group commit: callers queue a PendingWrite and block; the
@@ -529,13 +557,15 @@ class Shard {
  public:
   // `others` are the paths of the index's other shards, read (committed
   // state) to find near-duplicates across shards. `generation` (not owned)
-  // is bumped after every commit. `lexicon` (not owned) is written as
-  // synonyms when `keeps_synonyms`.
+  // is bumped after every commit; every commit first waits on `pause` (not
+  // owned). `lexicon` (not owned) is written as synonyms when
+  // `keeps_synonyms`.
   Shard(std::string path, std::vector<std::string> others, std::atomic<uint64_t>* generation,
-        const common::Lexicon* lexicon, bool keeps_synonyms)
+        CommitPause* pause, const common::Lexicon* lexicon, bool keeps_synonyms)
       : path_(std::move(path)),
         others_paths_(std::move(others)),
         generation_(generation),
+        pause_(pause),
         lexicon_(lexicon),
         keeps_synonyms_(keeps_synonyms) {}
 
@@ -701,6 +731,7 @@ class Shard {
   void Commit() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     int64_t now = absl::ToUnixMicros(absl::Now());
     writer_->set_metadata("last_commit", absl::StrCat(now));
+    pause_->WaitBeforeCommit(kMaxCommitPause);
     writer_->commit();
     last_commit_ = now;
     revision_ = writer_->get_revision();
@@ -937,6 +968,7 @@ class Shard {
   std::string uuid_;  // written by Open, before any reader of it
   const std::vector<std::string> others_paths_;
   std::atomic<uint64_t>* const generation_;
+  CommitPause* const pause_;
   const common::Lexicon* const lexicon_;
   const bool keeps_synonyms_;
 
@@ -981,6 +1013,8 @@ struct XapianIndex::Impl {
   std::vector<std::pair<std::unique_ptr<Xapian::Database>, uint64_t>> free_readers
       ABSL_GUARDED_BY(pool_mu);
   std::atomic<uint64_t> generation{1};
+  // Held by a search that lost its revision to commits twice (WithReaders).
+  CommitPause commit_pause;
 
   // Searching one query's shards side by side (SideBySide): how many
   // threads a query may use; the threads beyond the caller's (null when a
@@ -1054,6 +1088,15 @@ struct XapianIndex::Impl {
       readers.reserve(static_cast<size_t>(count));
       for (int i = 0; i < count; ++i) readers.push_back(AcquireReader());
       std::vector<Xapian::Database*> dbs(readers.size());
+      // After two lost revisions the search holds commits off (for at most
+      // kMaxCommitPause each), so that a search slower than the interval
+      // between commits still finishes.
+      struct PauseHold {
+        CommitPause* pause = nullptr;
+        ~PauseHold() {
+          if (pause != nullptr) pause->Release();
+        }
+      } hold;
       for (int attempt = 0;; ++attempt) {
         try {
           for (size_t i = 0; i < readers.size(); ++i) {
@@ -1063,6 +1106,10 @@ struct XapianIndex::Impl {
           return fn(absl::MakeConstSpan(dbs));
         } catch (const Xapian::DatabaseModifiedError&) {
           if (attempt >= 5) throw;
+          if (attempt >= 1 && hold.pause == nullptr) {
+            commit_pause.Hold();
+            hold.pause = &commit_pause;
+          }
         }
       }
     });
@@ -1920,9 +1967,9 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
       for (size_t j = 0; j < paths->size(); ++j) {
         if (j != i) others.push_back((*paths)[j]);
       }
-      impl->shards.push_back(std::make_unique<Shard>((*paths)[i], std::move(others),
-                                                     &impl->generation, impl->lexicon,
-                                                     /*keeps_synonyms=*/i == 0));
+      impl->shards.push_back(std::make_unique<Shard>(
+          (*paths)[i], std::move(others), &impl->generation, &impl->commit_pause, impl->lexicon,
+          /*keeps_synonyms=*/i == 0));
       impl->shards.back()->Open();
     }
     return absl::OkStatus();
