@@ -953,7 +953,8 @@ class Shard {
         continue;
       }
       std::string id_term = IdTerm(d.id);
-      bool exists = writer_->term_exists(id_term);
+      // `existing` already answers for a stored post that parses.
+      bool exists = existing.has_value() || writer_->term_exists(id_term);
       if (exists) writer_->delete_document(id_term);
       int64_t version = std::max(d.version, stored + 1);
       writer_->set_metadata(VersionKey(d.id), absl::StrCat(version));
