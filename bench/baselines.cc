@@ -56,6 +56,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "bench/posts.h"
 #include "bench/queries.h"
 #include "bench/records.h"
 #include "common/text.h"
@@ -73,31 +74,12 @@ constexpr Xapian::valueno kSlotPublished = 0, kSlotCluster = 1, kSlotCategories 
                           kSlotSite = 4, kSlotYear = 5, kSlotAuthor = 7, kSlotSummary = 9;
 constexpr int kTitleWeight = 4;
 constexpr double kAllWordsBoost = 4.0;
-constexpr char kListSeparator = '\x1f';
+using scr::bench::kListSeparator;
+using scr::bench::ToPost;
 
 std::string BooleanValue(const std::string& value) {
   return scr::common::TruncateUtf8(scr::common::FoldCase(scr::common::CollapseWhitespace(value)),
                                    200);
-}
-
-scr::v1::Post ToPost(scr::bench::Record& r) {
-  scr::v1::Post p;
-  p.set_id(r["id"]);
-  p.set_title(r["title"]);
-  p.set_body(r["body"]);
-  p.set_site(r["site"]);
-  p.set_author(r["author"]);
-  p.set_language("en");
-  p.mutable_published()->set_seconds(std::stoll(r["published"]));
-  for (absl::string_view c : absl::StrSplit(r["categories"], kListSeparator, absl::SkipEmpty())) {
-    p.add_categories(std::string(c));
-  }
-  for (absl::string_view t : absl::StrSplit(r["tags"], kListSeparator, absl::SkipEmpty())) {
-    p.add_tags(std::string(t));
-  }
-  p.set_cluster_key(r["cluster"]);
-  p.set_version(1);
-  return p;
 }
 
 constexpr Xapian::valueno kSlotFacets = 10;

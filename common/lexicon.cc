@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -32,13 +33,33 @@ bool IsAllCaps(absl::string_view s) {
 std::string Lower(absl::string_view s) { return FoldCase(s); }
 
 // True when text word `word` matches variant word `want`, allowing a plural
-// -s / -es on the last word of a variant.
-bool WordMatches(const std::string& word, const std::string& want, bool last) {
+// -s / -es / -'s / -S on the last word of a variant.
+bool WordMatches(absl::string_view word, absl::string_view want, bool last) {
   if (word == want) return true;
-  if (!last) return false;
-  return word == want + "s" || word == want + "es" || word == want + "'s" ||
-         (word.size() == want.size() + 1 && word.back() == 'S' &&
-          word.substr(0, want.size()) == want);
+  if (!last || !absl::StartsWith(word, want)) return false;
+  absl::string_view rest = word.substr(want.size());
+  return rest == "s" || rest == "es" || rest == "'s" || rest == "S";
+}
+
+// The words of `folded` (Words' folded text) as views into it.
+std::vector<absl::string_view> WordSpans(absl::string_view folded) {
+  std::vector<absl::string_view> words;
+  size_t start = 0;
+  bool in_word = false;
+  for (size_t i = 0; i < folded.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(folded[i]);
+    bool apostrophe_inside = c == '\'' && in_word && i + 1 < folded.size() &&
+                             absl::ascii_isalpha(static_cast<unsigned char>(folded[i + 1]));
+    if (absl::ascii_isalnum(c) || c >= 0x80 || apostrophe_inside) {
+      if (!in_word) start = i;
+      in_word = true;
+    } else if (in_word) {
+      words.push_back(folded.substr(start, i - start));
+      in_word = false;
+    }
+  }
+  if (in_word) words.push_back(folded.substr(start));
+  return words;
 }
 
 }  // namespace
@@ -46,19 +67,7 @@ bool WordMatches(const std::string& word, const std::string& want, bool last) {
 std::vector<std::string> Lexicon::Words(absl::string_view text) {
   std::string folded = StripAccents(FoldTypography(text));
   std::vector<std::string> words;
-  std::string current;
-  for (size_t i = 0; i < folded.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(folded[i]);
-    bool apostrophe_inside = c == '\'' && !current.empty() && i + 1 < folded.size() &&
-                             absl::ascii_isalpha(static_cast<unsigned char>(folded[i + 1]));
-    if (absl::ascii_isalnum(c) || c >= 0x80 || apostrophe_inside) {
-      current.push_back(static_cast<char>(c));
-    } else if (!current.empty()) {
-      words.push_back(std::move(current));
-      current.clear();
-    }
-  }
-  if (!current.empty()) words.push_back(std::move(current));
+  for (absl::string_view w : WordSpans(folded)) words.emplace_back(w);
   return words;
 }
 
@@ -164,17 +173,37 @@ const LexiconEntry* Lexicon::Find(absl::string_view id) const {
 }
 
 std::vector<v1::Entity> Lexicon::FindEntities(absl::string_view text) const {
-  std::vector<std::string> words = Words(text);
-  std::vector<std::string> lower(words.size());
-  for (size_t i = 0; i < words.size(); ++i) lower[i] = Lower(words[i]);
+  const std::string folded = StripAccents(FoldTypography(text));
+  const std::vector<absl::string_view> words = WordSpans(folded);
+  // The lowercased words, end to end in one buffer (one allocation for
+  // them all; the views are made once it has stopped growing).
+  std::string lower_text;
+  lower_text.reserve(folded.size());
+  std::vector<std::pair<size_t, size_t>> lower_at(words.size());
+  for (size_t i = 0; i < words.size(); ++i) {
+    size_t at = lower_text.size();
+    bool ascii = std::all_of(words[i].begin(), words[i].end(),
+                             [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii) {
+      for (char c : words[i])
+        lower_text.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    } else {
+      lower_text += Lower(words[i]);
+    }
+    lower_at[i] = {at, lower_text.size() - at};
+  }
+  std::vector<absl::string_view> lower(words.size());
+  for (size_t i = 0; i < words.size(); ++i) {
+    lower[i] = absl::string_view(lower_text).substr(lower_at[i].first, lower_at[i].second);
+  }
   std::vector<v1::Entity> found;
   std::map<size_t, size_t> slot_of_entry;
   for (size_t i = 0; i < words.size();) {
     auto it = by_first_word_.find(lower[i]);
     if (it == by_first_word_.end()) {
       // Plural of a one-word variant: "SCRs", "reviews".
-      std::string stem = lower[i];
-      if (stem.size() > 2 && stem.back() == 's') stem.pop_back();
+      absl::string_view stem = lower[i];
+      if (stem.size() > 2 && stem.back() == 's') stem.remove_suffix(1);
       it = by_first_word_.find(stem);
       if (it == by_first_word_.end()) {
         ++i;
@@ -187,7 +216,7 @@ std::vector<v1::Entity> Lexicon::FindEntities(absl::string_view text) const {
       if (i + v.words.size() > words.size()) continue;
       bool ok = true;
       for (size_t k = 0; k < v.words.size() && ok; ++k) {
-        const std::string& w = v.exact_case ? words[i + k] : lower[i + k];
+        absl::string_view w = v.exact_case ? words[i + k] : lower[i + k];
         ok = WordMatches(w, v.words[k], k + 1 == v.words.size());
       }
       if (!ok) continue;

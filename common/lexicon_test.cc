@@ -35,6 +35,15 @@ TEST(LexiconTest, FindsVariantsPluralsAccentsAndCounts) {
   EXPECT_EQ(m["ofsted"], 1);
 }
 
+TEST(LexiconTest, PluralAndPossessiveFormsOfTheLastWord) {
+  const Lexicon& lex = Lexicon::Default();
+  auto m = Mentions(lex,
+                    "Two SERIOUS CASE REVIEWS, one serious case review\xE2\x80\x99s findings, "
+                    "three SCRS and no SCRx or scrutiny.");
+  EXPECT_EQ(m["scr"], 3);
+  EXPECT_EQ(m.size(), 1u);
+}
+
 TEST(LexiconTest, CapitalOnlyVariantsNeedCapitals) {
   const Lexicon& lex = Lexicon::Default();
   EXPECT_EQ(Mentions(lex, "the sar was late").count("sar"), 0u);

@@ -33,6 +33,16 @@ std::string CollapseWhitespace(absl::string_view text);
 // Truncates to at most max_bytes without splitting a UTF-8 sequence.
 std::string TruncateUtf8(absl::string_view text, size_t max_bytes);
 
+namespace internal {
+// The ICU paths of the functions above, applied to the whole text; the
+// functions give the same results (tested), doing the work in C++ for the
+// stretches where ICU would change nothing but what they map themselves.
+std::string ToNfcIcu(absl::string_view text);
+std::string FoldTypographyIcu(absl::string_view text);
+std::string FoldCaseIcu(absl::string_view text);
+std::string StripAccentsIcu(absl::string_view text);
+}  // namespace internal
+
 }  // namespace scr::common
 
 #endif  // SCR_COMMON_TEXT_H_

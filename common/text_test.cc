@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <vector>
+
 namespace scr::common {
 namespace {
 
@@ -46,6 +50,60 @@ TEST(TextTest, AsciiFastPathsAgreeWithUnicodeRules) {
   EXPECT_EQ(FoldCase("OFSTED Review"), "ofsted review");
   EXPECT_EQ(StripAccents("plain text"), "plain text");
   EXPECT_EQ(ToNfc("plain text"), "plain text");
+}
+
+// The helpers map stretches of code points that normalization leaves alone
+// in C++ and hand the rest to ICU; either way they must give exactly what
+// ICU gives for the whole text. Random strings over an alphabet of ASCII,
+// typography, accents, combining marks, compatibility characters, case
+// folding oddities and ill-formed bytes.
+TEST(TextTest, FastPathsEqualIcuOnTheWholeText) {
+  const std::vector<std::string> alphabet = {
+      "a",
+      "E",
+      "i",
+      " ",
+      "\n",
+      "\t",
+      "'",
+      "-",
+      "Z",
+      "\xC2\xA0",          // no-break space
+      "\xC2\xA3",          // pound sign
+      "\xC3\xA9",          // e acute
+      "\xC3\x89",          // E acute
+      "\xC3\x9F",          // sharp s (folds to "ss")
+      "\xC4\xB0",          // I with dot above
+      "\xCC\x81",          // combining acute
+      "\xCC\x88",          // combining diaeresis
+      "\xCE\xA3",          // Greek capital sigma
+      "\xE2\x80\x99",      // right single quote
+      "\xE2\x80\x9C",      // left double quote
+      "\xE2\x80\x94",      // em dash
+      "\xE2\x80\xA6",      // ellipsis
+      "\xE2\x80\xB3",      // double prime
+      "\xE2\x80\x8B",      // zero-width space
+      "\xE2\x82\xAC",      // euro sign
+      "\xEF\xAC\x81",      // fi ligature
+      "\xEF\xBC\xA1",      // fullwidth A
+      "\xE1\x84\x80",      // Hangul choseong kiyeok
+      "\xE1\x85\xA1",      // Hangul jungseong a (composes with the above)
+      "\xE0\xA4\x95",      // Devanagari ka
+      "\xE0\xA4\xBC",      // Devanagari nukta
+      "\xF0\x9F\x98\x80",  // emoji
+      "\xFF",              // ill-formed
+      "\xE2\x80",          // truncated sequence
+  };
+  std::mt19937 rng(7);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    int len = static_cast<int>(rng() % 12);
+    for (int k = 0; k < len; ++k) text += alphabet[rng() % alphabet.size()];
+    EXPECT_EQ(ToNfc(text), internal::ToNfcIcu(text)) << text;
+    EXPECT_EQ(FoldTypography(text), internal::FoldTypographyIcu(text)) << text;
+    EXPECT_EQ(FoldCase(text), internal::FoldCaseIcu(text)) << text;
+    EXPECT_EQ(StripAccents(text), internal::StripAccentsIcu(text)) << text;
+  }
 }
 
 TEST(TextTest, FoldCase) { EXPECT_EQ(FoldCase("Ofsted SCR \xC3\x89"), "ofsted scr \xC3\xA9"); }

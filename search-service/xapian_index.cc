@@ -22,6 +22,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -678,7 +679,7 @@ class Shard {
     absl::MutexLock lock(&write_mu_);
     absl::Status s = Guard("write", [&]() -> absl::Status {
       if (!writer_) OpenWriter();
-      others_stale_ = true;
+      ClearGroup();
       std::map<std::string, int64_t> versions;
       SpellingCounts spellings;
       for (PendingWrite* w : group) {
@@ -689,6 +690,7 @@ class Shard {
       Commit();
       return absl::OkStatus();
     });
+    ClearGroup();
     if (!s.ok()) {
       // Nothing of the group is acknowledged; uncommitted changes are dropped
       // with the writer, and callers retry.
@@ -801,71 +803,130 @@ class Shard {
     return doc;
   }
 
-  // The stored post with this id, if any (uncommitted changes included).
-  std::optional<v1::Post> StoredPost(const std::string& id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+  // The document stored under `id`, if any (uncommitted changes included):
+  // its docid (0 when none) and its post (empty when none, or when its data
+  // does not parse). Looks the id up without opening its posting list when
+  // it is absent: opening one makes the writer flush its buffered positions.
+  struct StoredDoc {
+    Xapian::docid did = 0;
+    std::optional<v1::Post> post;
+  };
+  StoredDoc Stored(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     std::string term = IdTerm(id);
+    if (!writer_->term_exists(term)) return {};
     Xapian::PostingIterator p = writer_->postlist_begin(term);
-    if (p == writer_->postlist_end(term)) return std::nullopt;
+    if (p == writer_->postlist_end(term)) return {};
+    StoredDoc stored;
+    stored.did = *p;
     v1::Post post;
-    if (!post.ParseFromString(writer_->get_document(*p).get_data())) return std::nullopt;
-    return post;
+    if (post.ParseFromString(writer_->get_document(stored.did).get_data())) {
+      stored.post = std::move(post);
+    }
+    return stored;
   }
 
-  // The cluster of the nearest stored near-duplicate in any shard (this
-  // shard's uncommitted changes included; the others' as of their last
-  // commit), or the post's own id.
+  // Records what the near-duplicate lookup must know of a write in the
+  // current group: `replaced` (0 when none) is the docid the write replaces
+  // or deletes; `written` the post now stored under `id` (null for a delete).
+  void NoteGroupWrite(const std::string& id, Xapian::docid replaced, const v1::Post* written)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    if (replaced != 0) group_replaced_.insert(replaced);
+    auto [at, added] = group_index_.try_emplace(id, group_posts_.size());
+    if (added) group_posts_.emplace_back();
+    GroupPost& g = group_posts_[at->second];
+    g.live = written != nullptr && written->body().size() >= kMinNearDuplicateBodyBytes;
+    if (g.live) {
+      g.simhash = written->simhash();
+      g.cluster = written->cluster_key().empty() ? id : written->cluster_key();
+    }
+  }
+
+  void ClearGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    group_posts_.clear();
+    group_index_.clear();
+    group_replaced_.clear();
+    committed_stale_ = true;
+  }
+
+  // The cluster of the nearest stored near-duplicate (at most
+  // kNearDuplicateBits apart), or the post's own id. Looks in every shard's
+  // last commit (this one first) and in this shard's writes of the current
+  // group; ties go to the one found first. Reads no posting list of the
+  // writer, whose buffered changes would otherwise be flushed for it.
   std::string ClusterFor(const v1::Post& post) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     if (post.body().size() < kMinNearDuplicateBodyBytes) return post.id();
-    std::vector<Xapian::Query> bands;
-    for (int b = 0; b < kSimHashBands; ++b) bands.emplace_back(BandTerm(post.simhash(), b));
-    Xapian::Query query(Xapian::Query::OP_AND_NOT,
-                        Xapian::Query(Xapian::Query::OP_OR, bands.begin(), bands.end()),
-                        Xapian::Query(IdTerm(post.id())));
     int best = kNearDuplicateBits + 1;
     std::string cluster = post.id();
-    auto consider = [&](const Xapian::MSet& candidates) {
-      for (Xapian::MSetIterator it = candidates.begin(); it != candidates.end(); ++it) {
-        Xapian::Document doc = it.get_document();
-        int d = common::HammingDistance(post.simhash(), DecodeSimHash(doc.get_value(kSlotSimHash)));
-        if (d < best) {
-          best = d;
-          cluster = doc.get_value(kSlotCluster);
-        }
+    auto consider = [&](uint64_t simhash, const std::string& candidate) {
+      int d = common::HammingDistance(post.simhash(), simhash);
+      if (d < best) {
+        best = d;
+        cluster = candidate;
       }
     };
-    consider(Candidates(*writer_, query));
-    if (others_paths_.empty()) return cluster;
-    // Another shard's trouble must not fail this shard's writes: after a
-    // few attempts the post keeps the cluster found so far.
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      try {
-        if (!others_) {
-          others_ = std::make_unique<Xapian::Database>();
-          for (const std::string& p : others_paths_) others_->add_database(Xapian::Database(p));
-          others_stale_ = false;
-        } else if (others_stale_ || attempt > 0) {
-          others_->reopen();
-          others_stale_ = false;
-        }
-        consider(Candidates(*others_, query));
-        return cluster;
-      } catch (const Xapian::DatabaseModifiedError&) {
-        // A commit replaced the revision being read; reopen and retry.
-      } catch (const Xapian::Error& e) {
-        SCR_LOG(WARNING) << "near-duplicate lookup in other shards failed: " << e.get_description();
-        others_.reset();
-        return cluster;
-      }
+    for (const auto& [simhash, candidate] : CommittedCandidates(post)) consider(simhash, candidate);
+    auto self = group_index_.find(post.id());
+    for (size_t i = 0; i < group_posts_.size(); ++i) {
+      const GroupPost& g = group_posts_[i];
+      if (g.live && (self == group_index_.end() || self->second != i))
+        consider(g.simhash, g.cluster);
     }
     return cluster;
   }
 
-  static Xapian::MSet Candidates(const Xapian::Database& db, const Xapian::Query& query) {
-    Xapian::Enquire enquire(db);
-    enquire.set_query(query);
-    enquire.set_weighting_scheme(Xapian::BoolWeight());
-    return enquire.get_mset(0, 50);
+  // (SimHash, cluster) of the documents in the shards' last commits that
+  // share a SimHash band with `post`, this shard's first, leaving out those
+  // the current group replaced or deleted. Another shard's trouble must not
+  // fail this shard's writes: after a few attempts this returns what it has.
+  std::vector<std::pair<uint64_t, std::string>> CommittedCandidates(const v1::Post& post)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
+    const Xapian::docid shards = static_cast<Xapian::docid>(others_paths_.size() + 1);
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      try {
+        if (!committed_) {
+          committed_ = std::make_unique<Xapian::Database>(path_);
+          for (const std::string& p : others_paths_) committed_->add_database(Xapian::Database(p));
+          committed_stale_ = false;
+        } else if (committed_stale_ || attempt > 0) {
+          committed_->reopen();
+          committed_stale_ = false;
+        }
+        // Docids of a combined database interleave its shards: this shard's
+        // document d is (d - 1) * shards + 1.
+        std::vector<Xapian::docid> dids;
+        for (int b = 0; b < kSimHashBands; ++b) {
+          std::string term = BandTerm(post.simhash(), b);
+          for (auto p = committed_->postlist_begin(term); p != committed_->postlist_end(term);
+               ++p) {
+            Xapian::docid did = *p;
+            bool own = (did - 1) % shards == 0;
+            if (own && group_replaced_.contains((did - 1) / shards + 1)) continue;
+            dids.push_back(did);
+          }
+        }
+        std::sort(dids.begin(), dids.end(), [shards](Xapian::docid a, Xapian::docid b) {
+          bool a_own = (a - 1) % shards == 0, b_own = (b - 1) % shards == 0;
+          return a_own != b_own ? a_own : a < b;
+        });
+        dids.erase(std::unique(dids.begin(), dids.end()), dids.end());
+        std::vector<std::pair<uint64_t, std::string>> found;
+        found.reserve(dids.size());
+        for (Xapian::docid did : dids) {
+          Xapian::Document doc = committed_->get_document(did);
+          found.emplace_back(DecodeSimHash(doc.get_value(kSlotSimHash)),
+                             doc.get_value(kSlotCluster));
+        }
+        return found;
+      } catch (const Xapian::DatabaseModifiedError&) {
+        // A commit replaced the revision being read; reopen and retry.
+      } catch (const Xapian::Error& e) {
+        SCR_LOG(WARNING) << "near-duplicate lookup in " << path_
+                         << " and its other shards failed: " << e.get_description();
+        committed_.reset();
+        return {};
+      }
+    }
+    return {};
   }
 
   // The newest version recorded for `id`: that of the stored post
@@ -923,17 +984,25 @@ class Shard {
     outcomes.reserve(posts.size());
     for (const v1::Post* p : posts) {
       const v1::Post& post = *p;
-      std::optional<v1::Post> existing = StoredPost(post.id());
+      StoredDoc stored = Stored(post.id());
+      const std::optional<v1::Post>& existing = stored.post;
       if (StoredVersion(post.id(), existing, versions) >= post.version()) {
         outcomes.push_back(WriteOutcome::kStale);
         continue;
       }
+      // The stored document is no near-duplicate of its own replacement.
+      if (stored.did != 0) group_replaced_.insert(stored.did);
       v1::Post merged = existing ? common::MergePosts(*existing, post) : post;
       merged.set_cluster_key(existing && !existing->cluster_key().empty() ? existing->cluster_key()
                                                                           : ClusterFor(merged));
       Xapian::Document doc = BuildDocument(merged);
       CountSpellings(doc, spellings);
-      writer_->replace_document(IdTerm(post.id()), doc);
+      if (stored.did != 0) {
+        writer_->replace_document(stored.did, doc);
+      } else {
+        writer_->add_document(doc);
+      }
+      NoteGroupWrite(post.id(), stored.did, &merged);
       versions[post.id()] = post.version();
       outcomes.push_back(existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated);
     }
@@ -946,16 +1015,17 @@ class Shard {
     std::vector<WriteOutcome> outcomes;
     for (const Deletion* del : deletions) {
       const Deletion& d = *del;
-      std::optional<v1::Post> existing = StoredPost(d.id);
-      int64_t stored = StoredVersion(d.id, existing, versions);
+      StoredDoc doc = Stored(d.id);
+      int64_t stored = StoredVersion(d.id, doc.post, versions);
       if (stored >= d.version && d.version > 0) {
         outcomes.push_back(WriteOutcome::kStale);
         continue;
       }
-      std::string id_term = IdTerm(d.id);
-      // `existing` already answers for a stored post that parses.
-      bool exists = existing.has_value() || writer_->term_exists(id_term);
-      if (exists) writer_->delete_document(id_term);
+      bool exists = doc.did != 0;
+      if (exists) {
+        writer_->delete_document(doc.did);
+        NoteGroupWrite(d.id, doc.did, nullptr);
+      }
       int64_t version = std::max(d.version, stored + 1);
       writer_->set_metadata(VersionKey(d.id), absl::StrCat(version));
       version_keys_ = true;
@@ -977,9 +1047,21 @@ class Shard {
   std::unique_ptr<Xapian::WritableDatabase> writer_ ABSL_GUARDED_BY(write_mu_);
   // Has its own Xapian::Stem: stemmers are not thread-safe.
   Xapian::TermGenerator indexer_ ABSL_GUARDED_BY(write_mu_);
-  // The other shards, reopened lazily once per group.
-  std::unique_ptr<Xapian::Database> others_ ABSL_GUARDED_BY(write_mu_);
-  bool others_stale_ ABSL_GUARDED_BY(write_mu_) = true;
+  // This shard and the others as of their last commits, for the
+  // near-duplicate lookup; reopened lazily once per group.
+  std::unique_ptr<Xapian::Database> committed_ ABSL_GUARDED_BY(write_mu_);
+  bool committed_stale_ ABSL_GUARDED_BY(write_mu_) = true;
+  // This shard's writes in the current group, for the near-duplicate
+  // lookup: the posts written by id (in order; a delete leaves its entry not
+  // live) and the docids of the last commit they replaced or deleted.
+  struct GroupPost {
+    bool live = false;
+    uint64_t simhash = 0;
+    std::string cluster;
+  };
+  std::vector<GroupPost> group_posts_ ABSL_GUARDED_BY(write_mu_);
+  absl::flat_hash_map<std::string, size_t> group_index_ ABSL_GUARDED_BY(write_mu_);
+  absl::flat_hash_set<Xapian::docid> group_replaced_ ABSL_GUARDED_BY(write_mu_);
   // Whether any "v:" metadata key (a delete's version) may exist; while
   // none does, a new post's version needs no lookup.
   bool version_keys_ ABSL_GUARDED_BY(write_mu_) = false;

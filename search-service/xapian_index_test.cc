@@ -404,6 +404,44 @@ TEST_P(XapianIndexTest, NearDuplicatesAreFoundAcrossShards) {
   }
 }
 
+// Within one shard's group commit, a post is compared with the posts written
+// before it in the same group, and no longer with what they replaced.
+TEST(XapianIndexNearDuplicateTest, GroupSeesItsOwnEarlierWrites) {
+  testing_util::TempDir dir;
+  auto index = XapianIndex::Open(dir.path() + "/index", nullptr, 1);
+  ASSERT_TRUE(index.ok()) << index.status();
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "word" + std::to_string(i) + " serious case ";
+  const uint64_t kFirst = 0x1111222233334444ull, kSecond = 0x9999aaaabbbbccccull;
+  v1::Post a = MakePost("a", "A", text, 1);
+  a.set_simhash(kFirst);
+  v1::Post b = MakePost("b", "B", text + " again", 1);
+  b.set_simhash(kFirst ^ 0x5);  // 2 bits from a, in the same group
+  ASSERT_TRUE((*index)->Upsert({a, b}).ok());
+  EXPECT_EQ((*index)->GetPost("b")->cluster_key(), "a");
+
+  // a moves away from kFirst. c is 3 bits from a's old fingerprint (5 from
+  // b's) and written in the same group as a's change: a's replaced document
+  // must not make it a near-duplicate.
+  v1::Post a2 = MakePost("a", "A", "Rewritten. " + text, 2);
+  a2.set_simhash(kSecond);
+  v1::Post c = MakePost("c", "C", text + " once more", 1);
+  c.set_simhash(kFirst ^ 0x70000);
+  ASSERT_TRUE((*index)->Upsert({a2, c}).ok());
+  EXPECT_EQ((*index)->GetPost("c")->cluster_key(), "c");
+  v1::Post d = MakePost("d", "D", text + " and again", 1);
+  d.set_simhash(kSecond ^ 0x1);
+  ASSERT_TRUE((*index)->Upsert({d}).ok());
+  EXPECT_EQ((*index)->GetPost("d")->cluster_key(), "a") << "a's new fingerprint is found";
+
+  // e is 1 bit from b (and 6 from c): once b is deleted, e has no near-duplicate.
+  ASSERT_TRUE((*index)->Delete({{"b", 2}}).ok());
+  v1::Post e = MakePost("e", "E", text + " last", 1);
+  e.set_simhash(kFirst ^ 0x7);
+  ASSERT_TRUE((*index)->Upsert({e}).ok());
+  EXPECT_EQ((*index)->GetPost("e")->cluster_key(), "e");
+}
+
 // Searching a query's shards side by side (one thread per group of shards)
 // must give exactly what one match over every shard gives: the same posts in
 // the same order with the same weights, whatever the sort, page or filter,
