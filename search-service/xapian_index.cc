@@ -876,8 +876,9 @@ class Shard {
 
   // (SimHash, cluster) of the documents in the shards' last commits that
   // share a SimHash band with `post`, this shard's first, leaving out those
-  // the current group replaced or deleted. Another shard's trouble must not
-  // fail this shard's writes: after a few attempts this returns what it has.
+  // the current group replaced or deleted. A shard's trouble must not fail
+  // this shard's writes: after a few failed attempts (or any error other
+  // than a lost revision) this returns no candidates.
   std::vector<std::pair<uint64_t, std::string>> CommittedCandidates(const v1::Post& post)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     const Xapian::docid shards = static_cast<Xapian::docid>(others_paths_.size() + 1);
