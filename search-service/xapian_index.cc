@@ -874,9 +874,10 @@ class Shard {
     return cluster;
   }
 
-  // (SimHash, cluster) of the documents in the shards' last commits that
-  // share a SimHash band with `post`, this shard's first, leaving out those
-  // the current group replaced or deleted. A shard's trouble must not fail
+  // (SimHash, cluster) of the documents in the shards' last commits within
+  // kNearDuplicateBits of `post` (found through the SimHash bands they
+  // share), this shard's first, leaving out those the current group
+  // replaced or deleted. A shard's trouble must not fail
   // this shard's writes: after a few failed attempts (or any error other
   // than a lost revision) this returns no candidates.
   std::vector<std::pair<uint64_t, std::string>> CommittedCandidates(const v1::Post& post)
@@ -910,12 +911,14 @@ class Shard {
           return a_own != b_own ? a_own : a < b;
         });
         dids.erase(std::unique(dids.begin(), dids.end()), dids.end());
+        // Most candidates share a band by chance: their cluster (a second
+        // value read) is read only for those close enough to count.
         std::vector<std::pair<uint64_t, std::string>> found;
-        found.reserve(dids.size());
         for (Xapian::docid did : dids) {
           Xapian::Document doc = committed_->get_document(did);
-          found.emplace_back(DecodeSimHash(doc.get_value(kSlotSimHash)),
-                             doc.get_value(kSlotCluster));
+          uint64_t simhash = DecodeSimHash(doc.get_value(kSlotSimHash));
+          if (common::HammingDistance(post.simhash(), simhash) > kNearDuplicateBits) continue;
+          found.emplace_back(simhash, doc.get_value(kSlotCluster));
         }
         return found;
       } catch (const Xapian::DatabaseModifiedError&) {
