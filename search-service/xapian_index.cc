@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -825,12 +826,11 @@ class Shard {
     return stored;
   }
 
-  // Records what the near-duplicate lookup must know of a write in the
-  // current group: `replaced` (0 when none) is the docid the write replaces
-  // or deletes; `written` the post now stored under `id` (null for a delete).
-  void NoteGroupWrite(const std::string& id, Xapian::docid replaced, const v1::Post* written)
+  // Records for the near-duplicate lookup the post now stored under `id` in
+  // the current group (`written`; null after a delete). The caller adds the
+  // docid the write replaced or deleted to group_replaced_.
+  void NoteGroupWrite(const std::string& id, const v1::Post* written)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
-    if (replaced != 0) group_replaced_.insert(replaced);
     auto [at, added] = group_index_.try_emplace(id, group_posts_.size());
     if (added) group_posts_.emplace_back();
     GroupPost& g = group_posts_[at->second];
@@ -852,7 +852,9 @@ class Shard {
   // kNearDuplicateBits apart), or the post's own id. Looks in every shard's
   // last commit (this one first) and in this shard's writes of the current
   // group; ties go to the one found first. Reads no posting list of the
-  // writer, whose buffered changes would otherwise be flushed for it.
+  // writer, whose buffered changes would otherwise be flushed for it. (A
+  // post written earlier in the group keeps the cluster it was given then,
+  // so it is never looked up again, and would find that cluster if it were.)
   std::string ClusterFor(const v1::Post& post) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     if (post.body().size() < kMinNearDuplicateBodyBytes) return post.id();
     int best = kNearDuplicateBits + 1;
@@ -865,11 +867,8 @@ class Shard {
       }
     };
     for (const auto& [simhash, candidate] : CommittedCandidates(post)) consider(simhash, candidate);
-    auto self = group_index_.find(post.id());
-    for (size_t i = 0; i < group_posts_.size(); ++i) {
-      const GroupPost& g = group_posts_[i];
-      if (g.live && (self == group_index_.end() || self->second != i))
-        consider(g.simhash, g.cluster);
+    for (const GroupPost& g : group_posts_) {
+      if (g.live) consider(g.simhash, g.cluster);
     }
     return cluster;
   }
@@ -895,22 +894,24 @@ class Shard {
         }
         // Docids of a combined database interleave its shards: this shard's
         // document d is (d - 1) * shards + 1.
-        std::vector<Xapian::docid> dids;
+        std::vector<Xapian::docid> own, others;
         for (int b = 0; b < kSimHashBands; ++b) {
           std::string term = BandTerm(post.simhash(), b);
           for (auto p = committed_->postlist_begin(term); p != committed_->postlist_end(term);
                ++p) {
             Xapian::docid did = *p;
-            bool own = (did - 1) % shards == 0;
-            if (own && group_replaced_.contains((did - 1) / shards + 1)) continue;
-            dids.push_back(did);
+            if ((did - 1) % shards != 0) {
+              others.push_back(did);
+            } else if (!group_replaced_.contains((did - 1) / shards + 1)) {
+              own.push_back(did);
+            }
           }
         }
-        std::sort(dids.begin(), dids.end(), [shards](Xapian::docid a, Xapian::docid b) {
-          bool a_own = (a - 1) % shards == 0, b_own = (b - 1) % shards == 0;
-          return a_own != b_own ? a_own : a < b;
-        });
-        dids.erase(std::unique(dids.begin(), dids.end()), dids.end());
+        std::vector<Xapian::docid> dids;
+        for (std::vector<Xapian::docid>* part : {&own, &others}) {
+          std::sort(part->begin(), part->end());
+          std::unique_copy(part->begin(), part->end(), std::back_inserter(dids));
+        }
         // Most candidates share a band by chance: their cluster (a second
         // value read) is read only for those close enough to count.
         std::vector<std::pair<uint64_t, std::string>> found;
@@ -1006,7 +1007,7 @@ class Shard {
       } else {
         writer_->add_document(doc);
       }
-      NoteGroupWrite(post.id(), stored.did, &merged);
+      NoteGroupWrite(post.id(), &merged);
       versions[post.id()] = post.version();
       outcomes.push_back(existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated);
     }
@@ -1028,7 +1029,8 @@ class Shard {
       bool exists = doc.did != 0;
       if (exists) {
         writer_->delete_document(doc.did);
-        NoteGroupWrite(d.id, doc.did, nullptr);
+        group_replaced_.insert(doc.did);
+        NoteGroupWrite(d.id, nullptr);
       }
       int64_t version = std::max(d.version, stored + 1);
       writer_->set_metadata(VersionKey(d.id), absl::StrCat(version));
