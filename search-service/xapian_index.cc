@@ -126,6 +126,13 @@ std::string BandTerm(uint64_t simhash, int band) {
   return absl::StrCat("XB", band, absl::Hex((simhash >> (16 * band)) & 0xFFFF, absl::kZeroPad4));
 }
 
+// The SimHash a post is indexed with for the near-duplicate lookup: 0 (none)
+// when its body is too short for one to mean much (or, by a 2^-64 chance,
+// when the SimHash is 0).
+uint64_t IndexedSimHash(const v1::Post& post) {
+  return post.body().size() >= kMinNearDuplicateBodyBytes ? post.simhash() : 0;
+}
+
 std::string EncodeSimHash(uint64_t v) {
   std::string out(8, '\0');
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (56 - 8 * i)) & 0xFF);
@@ -507,6 +514,54 @@ void CountSpellings(const Xapian::Document& doc, SpellingCounts& spellings) {
   }
 }
 
+// The SimHashes of one shard's documents by docid, as last written
+// (committed or not), so that the near-duplicate lookup compares a band's
+// candidates without reading their values; 0 stands for none (a document
+// too short to have one, or deleted). 8 bytes a docid. Written by the
+// shard's writer thread, read by every shard's. Thread-safe.
+class SimHashTable {
+ public:
+  void Set(Xapian::docid did, uint64_t simhash) {
+    absl::MutexLock lock(&mu_);
+    if (did >= v_.size()) {
+      if (simhash == 0) return;
+      v_.resize(std::max<size_t>(did + 1, v_.size() * 3 / 2));
+    }
+    v_[did] = simhash;
+  }
+
+  // Replaces the whole table with the SimHashes stored in `db` (in slot
+  // `slot`, as EncodeSimHash writes them). Throws Xapian errors.
+  void Load(const Xapian::Database& db, Xapian::valueno slot) {
+    std::vector<uint64_t> v;
+    for (auto it = db.valuestream_begin(slot); it != db.valuestream_end(slot); ++it) {
+      Xapian::docid did = it.get_docid();
+      if (did >= v.size()) v.resize(std::max<size_t>(did + 1, v.size() * 3 / 2));
+      v[did] = DecodeSimHash(*it);
+    }
+    absl::MutexLock lock(&mu_);
+    v_ = std::move(v);
+  }
+
+  // Appends to `out` (docid, SimHash) for each of `dids` (ascending) whose
+  // SimHash is within `bits` of `simhash`; `to_local` maps the caller's
+  // docid to this shard's.
+  template <typename ToLocal>
+  void Near(const std::vector<Xapian::docid>& dids, uint64_t simhash, int bits, ToLocal to_local,
+            std::vector<std::pair<Xapian::docid, uint64_t>>& out) const {
+    absl::ReaderMutexLock lock(&mu_);
+    for (Xapian::docid did : dids) {
+      Xapian::docid local = to_local(did);
+      if (local >= v_.size() || v_[local] == 0) continue;
+      if (common::HammingDistance(simhash, v_[local]) <= bits) out.emplace_back(did, v_[local]);
+    }
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<uint64_t> v_ ABSL_GUARDED_BY(mu_);
+};
+
 // A batch of writes for one shard. The pointers are owned by the caller of
 // Upsert or Delete, which blocks until `done`.
 struct PendingWrite {
@@ -557,15 +612,24 @@ class CommitPause {
 // (or in Open, before it starts).
 class Shard {
  public:
-  // `others` are the paths of the index's other shards, read (committed
-  // state) to find near-duplicates across shards. `generation` (not owned)
-  // is bumped after every commit; every commit first waits on `pause` (not
-  // owned). `lexicon` (not owned) is written as synonyms when
+  // The index's other shards, as this one sees them to find
+  // near-duplicates across shards: the path (read as of its last commit) and
+  // the SimHash table (not owned) its writer keeps.
+  struct Peer {
+    std::string path;
+    const SimHashTable* simhashes;
+  };
+
+  // This shard keeps `simhashes` (not owned) for its documents. `generation`
+  // (not owned) is bumped after every commit; every commit first waits on
+  // `pause` (not owned). `lexicon` (not owned) is written as synonyms when
   // `keeps_synonyms`.
-  Shard(std::string path, std::vector<std::string> others, std::atomic<uint64_t>* generation,
-        CommitPause* pause, const common::Lexicon* lexicon, bool keeps_synonyms)
+  Shard(std::string path, SimHashTable* simhashes, std::vector<Peer> peers,
+        std::atomic<uint64_t>* generation, CommitPause* pause, const common::Lexicon* lexicon,
+        bool keeps_synonyms)
       : path_(std::move(path)),
-        others_paths_(std::move(others)),
+        simhashes_(simhashes),
+        peers_(std::move(peers)),
         generation_(generation),
         pause_(pause),
         lexicon_(lexicon),
@@ -714,9 +778,12 @@ class Shard {
     SetHealth(s);
   }
 
+  // Also reloads the SimHash table, which may hold the writes of a group
+  // that failed.
   void OpenWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     writer_ = std::make_unique<Xapian::WritableDatabase>(
         path_, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+    simhashes_->Load(*writer_, kSlotSimHash);
     const std::string prefix = VersionKey("");
     version_keys_ = writer_->metadata_keys_begin(prefix) != writer_->metadata_keys_end(prefix);
   }
@@ -779,7 +846,7 @@ class Shard {
       doc.add_value(kSlotYear, year);
     }
     doc.add_value(kSlotCluster, post.cluster_key().empty() ? post.id() : post.cluster_key());
-    if (post.body().size() >= kMinNearDuplicateBodyBytes) {
+    if (IndexedSimHash(post) != 0) {
       doc.add_value(kSlotSimHash, EncodeSimHash(post.simhash()));
       for (int b = 0; b < kSimHashBands; ++b) doc.add_boolean_term(BandTerm(post.simhash(), b));
     }
@@ -834,7 +901,7 @@ class Shard {
     auto [at, added] = group_index_.try_emplace(id, group_posts_.size());
     if (added) group_posts_.emplace_back();
     GroupPost& g = group_posts_[at->second];
-    g.live = written != nullptr && written->body().size() >= kMinNearDuplicateBodyBytes;
+    g.live = written != nullptr && IndexedSimHash(*written) != 0;
     if (g.live) {
       g.simhash = written->simhash();
       g.cluster = written->cluster_key().empty() ? id : written->cluster_key();
@@ -856,7 +923,7 @@ class Shard {
   // post written earlier in the group keeps the cluster it was given then,
   // so it is never looked up again, and would find that cluster if it were.)
   std::string ClusterFor(const v1::Post& post) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
-    if (post.body().size() < kMinNearDuplicateBodyBytes) return post.id();
+    if (IndexedSimHash(post) == 0) return post.id();
     int best = kNearDuplicateBits + 1;
     std::string cluster = post.id();
     auto consider = [&](uint64_t simhash, const std::string& candidate) {
@@ -875,51 +942,53 @@ class Shard {
 
   // (SimHash, cluster) of the documents in the shards' last commits within
   // kNearDuplicateBits of `post` (found through the SimHash bands they
-  // share), this shard's first, leaving out those the current group
-  // replaced or deleted. A shard's trouble must not fail
-  // this shard's writes: after a few failed attempts (or any error other
-  // than a lost revision) this returns no candidates.
+  // share, compared through the shards' SimHash tables), this shard's
+  // first, leaving out those the current group replaced or deleted. A
+  // shard's trouble must not fail this shard's writes: after a few failed
+  // attempts (or any error other than a lost revision) this returns no
+  // candidates.
   std::vector<std::pair<uint64_t, std::string>> CommittedCandidates(const v1::Post& post)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
-    const Xapian::docid shards = static_cast<Xapian::docid>(others_paths_.size() + 1);
+    const Xapian::docid shards = static_cast<Xapian::docid>(peers_.size() + 1);
     for (int attempt = 0; attempt < 4; ++attempt) {
       try {
         if (!committed_) {
           committed_ = std::make_unique<Xapian::Database>(path_);
-          for (const std::string& p : others_paths_) committed_->add_database(Xapian::Database(p));
+          for (const Peer& p : peers_) committed_->add_database(Xapian::Database(p.path));
           committed_stale_ = false;
         } else if (committed_stale_ || attempt > 0) {
           committed_->reopen();
           committed_stale_ = false;
         }
-        // Docids of a combined database interleave its shards: this shard's
-        // document d is (d - 1) * shards + 1.
-        std::vector<Xapian::docid> own, others;
+        // Docids of a combined database interleave its shards: document d
+        // of shard k (0 for this one, then the peers in order) is
+        // (d - 1) * shards + k + 1.
+        std::vector<std::vector<Xapian::docid>> by_shard(shards);
         for (int b = 0; b < kSimHashBands; ++b) {
           std::string term = BandTerm(post.simhash(), b);
           for (auto p = committed_->postlist_begin(term); p != committed_->postlist_end(term);
                ++p) {
             Xapian::docid did = *p;
-            if ((did - 1) % shards != 0) {
-              others.push_back(did);
-            } else if (!group_replaced_.contains((did - 1) / shards + 1)) {
-              own.push_back(did);
+            Xapian::docid k = (did - 1) % shards;
+            if (k != 0 || !group_replaced_.contains((did - 1) / shards + 1)) {
+              by_shard[k].push_back(did);
             }
           }
         }
-        std::vector<Xapian::docid> dids;
-        for (std::vector<Xapian::docid>* part : {&own, &others}) {
-          std::sort(part->begin(), part->end());
-          std::unique_copy(part->begin(), part->end(), std::back_inserter(dids));
+        auto to_local = [shards](Xapian::docid did) { return (did - 1) / shards + 1; };
+        std::vector<std::pair<Xapian::docid, uint64_t>> near;
+        for (Xapian::docid k = 0; k < shards; ++k) {
+          std::vector<Xapian::docid>& dids = by_shard[k];
+          std::sort(dids.begin(), dids.end());
+          dids.erase(std::unique(dids.begin(), dids.end()), dids.end());
+          const SimHashTable& table = k == 0 ? *simhashes_ : *peers_[k - 1].simhashes;
+          table.Near(dids, post.simhash(), kNearDuplicateBits, to_local, near);
         }
-        // Most candidates share a band by chance: their cluster (a second
-        // value read) is read only for those close enough to count.
         std::vector<std::pair<uint64_t, std::string>> found;
-        for (Xapian::docid did : dids) {
-          Xapian::Document doc = committed_->get_document(did);
-          uint64_t simhash = DecodeSimHash(doc.get_value(kSlotSimHash));
-          if (common::HammingDistance(post.simhash(), simhash) > kNearDuplicateBits) continue;
-          found.emplace_back(simhash, doc.get_value(kSlotCluster));
+        for (const auto& [did, simhash] : near) {
+          found.emplace_back(
+              simhash,
+              committed_->get_document(did, Xapian::DOC_ASSUME_VALID).get_value(kSlotCluster));
         }
         return found;
       } catch (const Xapian::DatabaseModifiedError&) {
@@ -1004,8 +1073,9 @@ class Shard {
       CountSpellings(doc, spellings);
       if (stored.did != 0) {
         writer_->replace_document(stored.did, doc);
+        simhashes_->Set(stored.did, IndexedSimHash(merged));
       } else {
-        writer_->add_document(doc);
+        simhashes_->Set(writer_->add_document(doc), IndexedSimHash(merged));
       }
       NoteGroupWrite(post.id(), &merged);
       versions[post.id()] = post.version();
@@ -1029,6 +1099,7 @@ class Shard {
       bool exists = doc.did != 0;
       if (exists) {
         writer_->delete_document(doc.did);
+        simhashes_->Set(doc.did, 0);
         group_replaced_.insert(doc.did);
         NoteGroupWrite(d.id, nullptr);
       }
@@ -1043,7 +1114,8 @@ class Shard {
 
   const std::string path_;
   std::string uuid_;  // written by Open, before any reader of it
-  const std::vector<std::string> others_paths_;
+  SimHashTable* const simhashes_;
+  const std::vector<Peer> peers_;
   std::atomic<uint64_t>* const generation_;
   CommitPause* const pause_;
   const common::Lexicon* const lexicon_;
@@ -1093,7 +1165,10 @@ struct XapianIndex::Impl {
   }
   const common::Lexicon* lexicon = nullptr;
 
-  // The shards, which readers open together.
+  // The shards, which readers open together, and their SimHash tables (one
+  // a shard, in the same order; declared first, so that they outlive the
+  // shards' writer threads).
+  std::vector<std::unique_ptr<SimHashTable>> simhashes;
   std::vector<std::unique_ptr<Shard>> shards;
 
   // Readers are pooled: each is used by one thread at a time and reopened
@@ -2052,13 +2127,16 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
     absl::StatusOr<std::vector<std::string>> paths = ShardLayout(path, shards);
     if (!paths.ok()) return paths.status();
     for (size_t i = 0; i < paths->size(); ++i) {
-      std::vector<std::string> others;
+      impl->simhashes.push_back(std::make_unique<SimHashTable>());
+    }
+    for (size_t i = 0; i < paths->size(); ++i) {
+      std::vector<Shard::Peer> peers;
       for (size_t j = 0; j < paths->size(); ++j) {
-        if (j != i) others.push_back((*paths)[j]);
+        if (j != i) peers.push_back({(*paths)[j], impl->simhashes[j].get()});
       }
       impl->shards.push_back(std::make_unique<Shard>(
-          (*paths)[i], std::move(others), &impl->generation, &impl->commit_pause, impl->lexicon,
-          /*keeps_synonyms=*/i == 0));
+          (*paths)[i], impl->simhashes[i].get(), std::move(peers), &impl->generation,
+          &impl->commit_pause, impl->lexicon, /*keeps_synonyms=*/i == 0));
       impl->shards.back()->Open();
     }
     return absl::OkStatus();

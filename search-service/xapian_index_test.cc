@@ -404,6 +404,36 @@ TEST_P(XapianIndexTest, NearDuplicatesAreFoundAcrossShards) {
   }
 }
 
+// The shards' SimHashes are kept in memory and loaded again at open: what
+// earlier sessions wrote (and deleted) still counts.
+TEST_P(XapianIndexTest, NearDuplicatesOfEarlierSessionsAreFound) {
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "line" + std::to_string(i) + " case review ";
+  const uint64_t kPrint = 0x00ff00ff00ff00ffull;
+  std::vector<v1::Post> originals;
+  for (int i = 0; i < 6; ++i) {
+    v1::Post p = MakePost("orig" + std::to_string(i), "Original", text, 1);
+    p.set_simhash(kPrint ^ (0xf0ull << (8 * i)));  // 8 bits from one another
+    originals.push_back(p);
+  }
+  ASSERT_TRUE(index_->Upsert(originals).ok());
+  ASSERT_TRUE(index_->Delete({{"orig5", 2}}).ok());
+  auto reopen = [&] {
+    index_.reset();
+    auto reopened = XapianIndex::Open(dir_.path() + "/index", nullptr, GetParam());
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    index_ = *std::move(reopened);
+  };
+  reopen();
+  for (int i = 0; i < 6; ++i) {
+    v1::Post copy = MakePost("copy" + std::to_string(i), "Copy", text + " footer", 1);
+    copy.set_simhash(kPrint ^ (0xf0ull << (8 * i)) ^ 0x3);
+    ASSERT_TRUE(index_->Upsert({copy}).ok());
+    std::string expected = i == 5 ? copy.id() : "orig" + std::to_string(i);
+    EXPECT_EQ(index_->GetPost(copy.id())->cluster_key(), expected) << copy.id();
+  }
+}
+
 // Within one shard's group commit, a post is compared with the posts written
 // before it in the same group, and no longer with what they replaced.
 TEST(XapianIndexNearDuplicateTest, GroupSeesItsOwnEarlierWrites) {
