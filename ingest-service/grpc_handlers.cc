@@ -1,6 +1,12 @@
 #include "ingest-service/grpc_handlers.h"
 
+#include <deque>
+#include <thread>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/status.h"
 
 namespace scr::ingest {
@@ -9,6 +15,98 @@ using common::ToGrpcStatus;
 
 namespace {
 constexpr size_t kMaxRequestIdBytes = 128;
+
+// Most requests of one stream read ahead of those being answered, and most
+// serialized bytes they may hold (a single larger request is still read).
+constexpr size_t kMaxReadAhead = 16;
+constexpr size_t kMaxReadAheadBytes = 8 << 20;
+
+// Reads a stream's requests on its own thread, at most `limit` requests
+// and `limit_bytes` ahead of the caller, so that the items that arrive while
+// a batch is made durable are ingested together. The stream's writes stay with the caller (gRPC
+// allows one reader and one writer at a time). The destructor cancels the
+// call if the stream has not ended, and joins the thread.
+class ReadAhead {
+ public:
+  ReadAhead(grpc::ServerContext* context,
+            grpc::ServerReaderWriter<v1::IngestResponse, v1::IngestRequest>* stream, size_t limit,
+            size_t limit_bytes)
+      : context_(context),
+        stream_(stream),
+        limit_(limit),
+        limit_bytes_(limit_bytes),
+        thread_([this] { Loop(); }) {}
+
+  ~ReadAhead() {
+    bool ended;
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+      ended = ended_;
+    }
+    if (!ended) context_->TryCancel();
+    thread_.join();
+  }
+
+  // Moves every request read so far (at least one; blocks until there is
+  // one) into `batch`; false once the stream has ended and all were taken.
+  bool Next(std::vector<v1::IngestRequest>& batch) {
+    batch.clear();
+    absl::MutexLock lock(&mu_);
+    auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !queue_.empty() || ended_; };
+    mu_.Await(absl::Condition(&ready));
+    while (!queue_.empty()) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    queued_bytes_ = 0;
+    return !batch.empty();
+  }
+
+ private:
+  void Loop() {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        auto room = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+          return queue_.empty() || (queue_.size() < limit_ && queued_bytes_ < limit_bytes_) ||
+                 stopping_;
+        };
+        mu_.Await(absl::Condition(&room));
+        if (stopping_) break;
+      }
+      v1::IngestRequest request;
+      bool read = stream_->Read(&request);
+      absl::MutexLock lock(&mu_);
+      if (!read) break;
+      queued_bytes_ += request.ByteSizeLong();
+      queue_.push_back(std::move(request));
+    }
+    absl::MutexLock lock(&mu_);
+    ended_ = true;
+  }
+
+  grpc::ServerContext* const context_;
+  grpc::ServerReaderWriter<v1::IngestResponse, v1::IngestRequest>* const stream_;
+  const size_t limit_;
+  const size_t limit_bytes_;
+  absl::Mutex mu_;
+  std::deque<v1::IngestRequest> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: starts after the fields it uses
+};
+
+// The item of `request`, checked; INVALID_ARGUMENT names the field.
+absl::StatusOr<RawItem> ItemOf(const v1::IngestRequest& request) {
+  if (request.request_id().size() > kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request_id: longer than ", kMaxRequestIdBytes, " bytes"));
+  }
+  if (!request.has_item()) return absl::InvalidArgumentError("item: required");
+  return RawItemFromProto(request.item());
+}
 }  // namespace
 
 absl::StatusOr<RawItem> RawItemFromProto(const v1::RawItem& item) {
@@ -29,12 +127,7 @@ absl::StatusOr<RawItem> RawItemFromProto(const v1::RawItem& item) {
 absl::Status IngestServiceHandler::IngestOne(const v1::IngestRequest& request,
                                              v1::IngestResponse* response) {
   response->set_request_id(request.request_id());
-  if (request.request_id().size() > kMaxRequestIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request_id: longer than ", kMaxRequestIdBytes, " bytes"));
-  }
-  if (!request.has_item()) return absl::InvalidArgumentError("item: required");
-  auto item = RawItemFromProto(request.item());
+  auto item = ItemOf(request);
   if (!item.ok()) return item.status();
   auto results = core_->Ingest(*item);
   if (!results.ok()) return results.status();
@@ -61,18 +154,43 @@ grpc::Status IngestServiceHandler::Ingest(grpc::ServerContext* context,
 grpc::Status IngestServiceHandler::IngestStream(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::IngestResponse, v1::IngestRequest>* stream) {
-  v1::IngestRequest request;
-  while (stream->Read(&request)) {
+  ReadAhead ahead(context, stream, kMaxReadAhead, kMaxReadAheadBytes);
+  std::vector<v1::IngestRequest> requests;
+  while (ahead.Next(requests)) {
     if (context->IsCancelled()) return grpc::Status::CANCELLED;
-    v1::IngestResponse response;
-    absl::Status s = IngestOne(request, &response);
-    if (!s.ok()) {
-      // A failed item does not end the stream; its status says why.
-      response.clear_results();
-      response.mutable_status()->set_code(static_cast<int>(s.code()));
-      response.mutable_status()->set_message(std::string(s.message()));
+    // Each item's own check fails only that item; the rest are ingested
+    // together.
+    std::vector<absl::Status> statuses(requests.size());
+    std::vector<RawItem> items;
+    std::vector<size_t> positions;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      auto item = ItemOf(requests[i]);
+      if (!item.ok()) {
+        statuses[i] = item.status();
+        continue;
+      }
+      items.push_back(*std::move(item));
+      positions.push_back(i);
     }
-    if (!stream->Write(response)) break;
+    std::vector<v1::IngestResponse> responses(requests.size());
+    auto results = core_->IngestBatch(items);
+    for (size_t k = 0; k < results.size(); ++k) {
+      if (!results[k].ok()) {
+        statuses[positions[k]] = results[k].status();
+        continue;
+      }
+      for (v1::PostResult& r : *results[k]) *responses[positions[k]].add_results() = std::move(r);
+    }
+    for (size_t i = 0; i < requests.size(); ++i) {
+      v1::IngestResponse& response = responses[i];
+      response.set_request_id(requests[i].request_id());
+      if (!statuses[i].ok()) {
+        // A failed item does not end the stream; its status says why.
+        response.mutable_status()->set_code(static_cast<int>(statuses[i].code()));
+        response.mutable_status()->set_message(std::string(statuses[i].message()));
+      }
+      if (!stream->Write(response)) return grpc::Status::OK;
+    }
   }
   return grpc::Status::OK;
 }

@@ -28,23 +28,50 @@ absl::StatusOr<NormalizedItem> IngestCore::Normalize(const RawItem& item) {
 }
 
 absl::StatusOr<std::vector<v1::PostResult>> IngestCore::Ingest(const RawItem& item) {
-  auto normalized = Normalize(item);
-  if (!normalized.ok()) return normalized.status();
-  std::vector<v1::PostResult> results;
-  if (normalized->posts.empty()) return results;
-  auto outcomes = sink_->Deliver(normalized->posts);
-  if (!outcomes.ok()) return outcomes.status();
-  for (size_t i = 0; i < normalized->posts.size(); ++i) {
-    const v1::Post& p = normalized->posts[i];
-    v1::PostResult r;
-    r.set_post_id(p.id());
-    r.set_canonical_url(p.canonical_url());
-    r.set_title(p.title());
-    r.set_version(p.version());
-    r.set_outcome((*outcomes)[i] == v1::WriteResult::OUTCOME_STALE
-                      ? v1::PostResult::OUTCOME_UNCHANGED
-                      : v1::PostResult::OUTCOME_ACCEPTED);
-    results.push_back(std::move(r));
+  return std::move(IngestBatch({&item, 1})[0]);
+}
+
+std::vector<absl::StatusOr<std::vector<v1::PostResult>>> IngestCore::IngestBatch(
+    absl::Span<const RawItem> items) {
+  std::vector<absl::StatusOr<NormalizedItem>> normalized;
+  normalized.reserve(items.size());
+  std::vector<v1::Post> posts;
+  for (const RawItem& item : items) {
+    normalized.push_back(Normalize(item));
+    if (!normalized.back().ok()) continue;
+    for (v1::Post& p : normalized.back()->posts) posts.push_back(std::move(p));
+  }
+  absl::StatusOr<std::vector<v1::WriteResult::Outcome>> outcomes;
+  if (!posts.empty()) outcomes = sink_->Deliver(posts);
+  std::vector<absl::StatusOr<std::vector<v1::PostResult>>> results;
+  results.reserve(items.size());
+  size_t next = 0;  // the first post of the item in `posts`
+  for (absl::StatusOr<NormalizedItem>& n : normalized) {
+    if (!n.ok()) {
+      results.push_back(n.status());
+      continue;
+    }
+    const size_t count = n->posts.size();
+    if (count > 0 && !outcomes.ok()) {
+      results.push_back(outcomes.status());
+      next += count;
+      continue;
+    }
+    std::vector<v1::PostResult> item_results;
+    for (size_t i = next; i < next + count; ++i) {
+      const v1::Post& p = posts[i];
+      v1::PostResult r;
+      r.set_post_id(p.id());
+      r.set_canonical_url(p.canonical_url());
+      r.set_title(p.title());
+      r.set_version(p.version());
+      r.set_outcome((*outcomes)[i] == v1::WriteResult::OUTCOME_STALE
+                        ? v1::PostResult::OUTCOME_UNCHANGED
+                        : v1::PostResult::OUTCOME_ACCEPTED);
+      item_results.push_back(std::move(r));
+    }
+    next += count;
+    results.push_back(std::move(item_results));
   }
   return results;
 }

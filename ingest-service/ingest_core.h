@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "ingest-service/normalizer.h"
 #include "ingest-service/post_sink.h"
 #include "scr/v1/ingest.pb.h"
@@ -28,6 +29,13 @@ class IngestCore {
 
   // Normalizes and delivers. OK only when every post is durable in the sink.
   absl::StatusOr<std::vector<v1::PostResult>> Ingest(const RawItem& item);
+
+  // Ingests several items, one result per item in order, each what Ingest
+  // would return for it alone, except that the posts of all the items that
+  // normalize are delivered to the sink in one call (one outbox transaction):
+  // when that call fails, each of those items gets its error.
+  std::vector<absl::StatusOr<std::vector<v1::PostResult>>> IngestBatch(
+      absl::Span<const RawItem> items);
 
   // Normalizes without delivering.
   absl::StatusOr<NormalizedItem> Normalize(const RawItem& item);

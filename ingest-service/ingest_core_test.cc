@@ -13,6 +13,7 @@ class FakeSink : public PostSink {
   absl::StatusOr<std::vector<v1::WriteResult::Outcome>> Deliver(
       absl::Span<const v1::Post> posts) override {
     absl::MutexLock lock(&mu_);
+    ++calls_;
     if (!error_.ok()) return error_;
     std::vector<v1::WriteResult::Outcome> out;
     for (const v1::Post& p : posts) {
@@ -38,12 +39,17 @@ class FakeSink : public PostSink {
     absl::MutexLock lock(&mu_);
     return deleted_;
   }
+  int calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
 
  private:
   absl::Mutex mu_;
   std::vector<v1::Post> delivered_;
   std::vector<v1::PostDeletion> deleted_;
   absl::Status error_;
+  int calls_ = 0;
 };
 
 RawItem TwoPostText() {
@@ -76,6 +82,45 @@ TEST(IngestCoreTest, SinkFailureIsReturnedAndNothingIsAcknowledged) {
   IngestCore core(Normalizer(), &sink);
   auto results = core.Ingest(TwoPostText());
   EXPECT_EQ(results.status().code(), absl::StatusCode::kUnavailable);
+}
+
+// A batch's posts go to the sink in one call; each item still gets its own
+// result, and an item that fails to normalize fails alone.
+TEST(IngestCoreTest, BatchDeliversEveryItemsPostsInOneCall) {
+  FakeSink sink;
+  IngestCore core(Normalizer(), &sink);
+  RawItem empty;
+  empty.content = "Advertisements";  // boilerplate only: no post
+  empty.content_type = "text/plain";
+  RawItem single;
+  single.content = "Third title\n\nBody three.\n";
+  single.content_type = "text/plain";
+  std::vector<RawItem> items = {TwoPostText(), empty, single};
+  auto results = core.IngestBatch(items);
+  ASSERT_EQ(results.size(), 3u);
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  ASSERT_EQ(results[0]->size(), 2u);
+  EXPECT_EQ((*results[0])[0].title(), "First title");
+  EXPECT_EQ((*results[0])[1].title(), "Second title");
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(results[2].ok()) << results[2].status();
+  ASSERT_EQ(results[2]->size(), 1u);
+  EXPECT_EQ((*results[2])[0].title(), "Third title");
+  EXPECT_EQ(sink.calls(), 1);
+  std::vector<v1::Post> delivered = sink.delivered();
+  ASSERT_EQ(delivered.size(), 3u);
+  EXPECT_EQ(delivered[2].id(), (*results[2])[0].post_id());
+  EXPECT_LT(delivered[0].version(), delivered[2].version());
+
+  // When the sink fails, every item with posts gets its error; the others
+  // keep their own.
+  sink.Fail(absl::UnavailableError("disk full"));
+  results = core.IngestBatch(items);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0].status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(results[2].status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(core.IngestBatch({}).empty());
 }
 
 TEST(IngestCoreTest, NormalizeDeliversNothing) {

@@ -8,6 +8,8 @@
 
 #include <cstdio>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -211,6 +213,72 @@ TEST_F(IntegrationTest, IngestStreamAnswersEachItemInOrder) {
   }
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
+}
+
+// Items sent without waiting for answers are read ahead and ingested
+// together; each is still answered, in order, with its own outcome.
+TEST_F(IntegrationTest, IngestStreamAnswersPipelinedItemsInOrder) {
+  grpc::ClientContext ctx;
+  auto stream = ingest_->IngestStream(&ctx);
+  constexpr int kItems = 40;
+  for (int i = 0; i < kItems; ++i) {
+    v1::IngestRequest req;
+    req.set_request_id(absl::StrCat("p", i));
+    if (i % 10 != 7) {  // every tenth has no item
+      req.mutable_item()->set_content_type("text/plain");
+      req.mutable_item()->set_content(
+          i % 10 == 3 ? "Advertisements"
+                      : absl::StrCat("Pipelined post ", i, "\n\nBody of post ", i, "."));
+    }
+    ASSERT_TRUE(stream->Write(req));
+  }
+  stream->WritesDone();
+  std::set<std::string> ids;
+  for (int i = 0; i < kItems; ++i) {
+    v1::IngestResponse resp;
+    ASSERT_TRUE(stream->Read(&resp)) << i;
+    EXPECT_EQ(resp.request_id(), absl::StrCat("p", i));
+    if (i % 10 == 3 || i % 10 == 7) {
+      EXPECT_EQ(resp.status().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT)) << i;
+      EXPECT_EQ(resp.results_size(), 0) << i;
+      if (i % 10 == 7) {
+        EXPECT_EQ(resp.status().message(), "item: required");
+      }
+    } else {
+      EXPECT_EQ(resp.status().code(), 0) << i << ": " << resp.status().message();
+      ASSERT_EQ(resp.results_size(), 1) << i;
+      EXPECT_EQ(resp.results(0).title(), absl::StrCat("Pipelined post ", i));
+      ids.insert(resp.results(0).post_id());
+    }
+  }
+  v1::IngestResponse extra;
+  EXPECT_FALSE(stream->Read(&extra));
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(ids.size(), 32u);
+}
+
+// A client that goes away with items unanswered leaves the service serving.
+TEST_F(IntegrationTest, IngestStreamCancelledMidwayLeavesTheServiceServing) {
+  {
+    grpc::ClientContext ctx;
+    auto stream = ingest_->IngestStream(&ctx);
+    for (int i = 0; i < 30; ++i) {
+      v1::IngestRequest req;
+      req.mutable_item()->set_content_type("text/plain");
+      req.mutable_item()->set_content(absl::StrCat("Abandoned post ", i, "\n\nBody ", i, "."));
+      if (!stream->Write(req)) break;
+    }
+    ctx.TryCancel();
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  grpc::ClientContext ctx;
+  v1::IngestRequest req;
+  req.mutable_item()->set_content_type("text/plain");
+  req.mutable_item()->set_content("After the cancel\n\nStill served.");
+  v1::IngestResponse resp;
+  ASSERT_TRUE(ingest_->Ingest(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.results_size(), 1);
+  EXPECT_EQ(resp.results(0).title(), "After the cancel");
 }
 
 TEST_F(IntegrationTest, SigtermStopsBothCleanly) {
