@@ -22,10 +22,11 @@ constexpr size_t kMaxReadAhead = 16;
 constexpr size_t kMaxReadAheadBytes = 8 << 20;
 
 // Reads a stream's requests on its own thread, at most `limit` requests
-// and `limit_bytes` ahead of the caller, so that the items that arrive while
-// a batch is made durable are ingested together. The stream's writes stay with the caller (gRPC
-// allows one reader and one writer at a time). The destructor cancels the
-// call if the stream has not ended, and joins the thread.
+// and `limit_bytes` ahead of the caller, so that the items that arrive
+// while a batch is made durable are ingested together. The stream's writes
+// stay with the caller (gRPC allows one reader and one writer at a time).
+// Next is called by one thread at a time. The destructor cancels the call
+// if the stream has not ended, and joins the thread.
 class ReadAhead {
  public:
   ReadAhead(grpc::ServerContext* context,
