@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "ingest-service/text_rules.h"
 #include "tests/test_util.h"
 
 namespace scr::ingest {
@@ -88,6 +89,34 @@ TEST(TextParserTest, FootersAfterTheCategoryLineAndCompoundFooters) {
   EXPECT_EQ(item->posts[1].categories, (std::vector<std::string>{"practice"}));
   EXPECT_EQ(item->posts[1].tags, (std::vector<std::string>{"SCR"}));
   EXPECT_EQ(item->posts[1].comment_count, 2);
+}
+
+// Comment-count footers are told from their first three words; a long
+// paragraph is content unless it opens like one.
+TEST(TextRulesTest, CommentCountLinesByTheirFirstWords) {
+  struct Case {
+    const char* line;
+    LineKind kind;
+    int count;
+  };
+  const Case cases[] = {
+      {"3 Comments", LineKind::kComments, 3},
+      {"One reply", LineKind::kComments, 1},
+      {"Two  responses", LineKind::kComments, 2},
+      {"5 thoughts on \u201cThe review of Child J\u201d", LineKind::kComments, 5},
+      {"No responses to Reading the reviews", LineKind::kComments, 0},
+      {"12 comments on the draft guidance", LineKind::kComments, 12},
+      {"Three reviews", LineKind::kContent, 0},
+      {"Seven thoughts on safeguarding, and each of them is about the duty to share "
+       "information between agencies before a child is harmed, not after.",
+       LineKind::kContent, 0},
+      {"The board published 3 comments on the review.", LineKind::kContent, 0},
+  };
+  for (const Case& c : cases) {
+    LineInfo info = ClassifyLine(c.line);
+    EXPECT_EQ(info.kind, c.kind) << c.line;
+    EXPECT_EQ(info.count, c.count) << c.line;
+  }
 }
 
 TEST(TextParserTest, NoTextIsInvalidArgument) {

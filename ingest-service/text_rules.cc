@@ -179,7 +179,9 @@ LineInfo ClassifyLine(absl::string_view line) {
     return info;
   }
   {
-    std::vector<std::string> words = absl::StrSplit(f, ' ');
+    // The first three words, and the rest (`f` has single spaces): a
+    // paragraph is not split into all its words.
+    std::vector<absl::string_view> words = absl::StrSplit(f, absl::MaxSplits(' ', 3));
     if (words.size() == 2 || (words.size() >= 3 && words[1] == "thoughts" && words[2] == "on") ||
         (words.size() >= 3 && words[1] == "thought" && words[2] == "on") ||
         (words.size() >= 3 && words[1] == "responses" && words[2] == "to") ||
