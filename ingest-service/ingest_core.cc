@@ -41,8 +41,8 @@ std::vector<absl::StatusOr<std::vector<v1::PostResult>>> IngestCore::IngestBatch
     if (!normalized.back().ok()) continue;
     for (v1::Post& p : normalized.back()->posts) posts.push_back(std::move(p));
   }
-  absl::StatusOr<std::vector<v1::WriteResult::Outcome>> outcomes;
-  if (!posts.empty()) outcomes = sink_->Deliver(posts);
+  absl::StatusOr<std::vector<v1::WriteResult::Outcome>> outcomes =
+      posts.empty() ? std::vector<v1::WriteResult::Outcome>() : sink_->Deliver(posts);
   std::vector<absl::StatusOr<std::vector<v1::PostResult>>> results;
   results.reserve(items.size());
   size_t next = 0;  // the first post of the item in `posts`
@@ -52,7 +52,7 @@ std::vector<absl::StatusOr<std::vector<v1::PostResult>>> IngestCore::IngestBatch
       continue;
     }
     const size_t count = n->posts.size();
-    if (count > 0 && !outcomes.ok()) {
+    if (!outcomes.ok() && count > 0) {
       results.push_back(outcomes.status());
       next += count;
       continue;
