@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "bench/queries.h"
 #include "scr/v1/search.grpc.pb.h"
 
@@ -174,6 +175,8 @@ std::string SummaryJson(const Summary& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As in the services (their main.cc): no lock-order graph on every Mutex.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   Options opt;
   if (!ParseArgs(argc, argv, &opt)) return 2;
   std::vector<scr::bench::BenchQuery> queries = scr::bench::LoadQueries(opt.queries);
