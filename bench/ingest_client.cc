@@ -48,7 +48,8 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& address, int index) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // As in the services (their main.cc): no lock-order graph on every Mutex.
+  // As in the services (ServerRunner::PrepareProcess): no lock-order graph
+  // on every Mutex.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::string ingest = "127.0.0.1:50051", search = "127.0.0.1:50052", items_path;
   int concurrency = 1;

@@ -175,7 +175,8 @@ std::string SummaryJson(const Summary& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // As in the services (their main.cc): no lock-order graph on every Mutex.
+  // As in the services (ServerRunner::PrepareProcess): no lock-order graph
+  // on every Mutex.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   Options opt;
   if (!ParseArgs(argc, argv, &opt)) return 2;

@@ -28,6 +28,11 @@ void ServerRunner::BlockShutdownSignals() {
   signal(SIGPIPE, SIG_IGN);
 }
 
+void ServerRunner::PrepareProcess() {
+  BlockShutdownSignals();
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
 ServerRunner::ServerRunner(ServerOptions options) : options_(std::move(options)) {}
 
 ServerRunner::~ServerRunner() {

@@ -3,7 +3,7 @@
 // reflection, SIGTERM/SIGINT handling and graceful shutdown.
 //
 // Usage from main():
-//   ServerRunner::BlockShutdownSignals();   // first, before any thread starts
+//   ServerRunner::PrepareProcess();         // first, before any thread starts
 //   ServerRunner runner(options);
 //   runner.AddService(&my_service);
 //   if (auto s = runner.Start(); !s.ok()) { ...exit 1... }
@@ -48,6 +48,13 @@ class ServerRunner {
   // Blocks SIGTERM and SIGINT in the calling thread and so in every thread it
   // starts later; WaitForShutdownSignal then receives them synchronously.
   static void BlockShutdownSignals();
+
+  // A service's process set-up, first thing in main(): BlockShutdownSignals,
+  // and Abseil's mutex deadlock detection off. Debian builds Abseil without
+  // NDEBUG, so by default every absl::Mutex (gRPC's per-call ones included)
+  // feeds a process-wide lock-order graph under a global lock; unit tests,
+  // which do not call this, keep the detection.
+  static void PrepareProcess();
 
   explicit ServerRunner(ServerOptions options);
   ~ServerRunner();

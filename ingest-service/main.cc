@@ -5,7 +5,6 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/synchronization/mutex.h"
 #include "common/lexicon.h"
 #include "common/logging.h"
 #include "common/server_runner.h"
@@ -34,12 +33,8 @@ ABSL_FLAG(std::string, lexicon, "",
           "entity lexicon TSV (docs/LEXICON.md); default: the built-in lexicon/entities.tsv");
 
 int main(int argc, char** argv) {
-  scr::common::ServerRunner::BlockShutdownSignals();
+  scr::common::ServerRunner::PrepareProcess();
   scr::common::SetLogProgramName("ingest-service");
-  // Debian's Abseil is built without NDEBUG, so by default every Mutex
-  // feeds a process-wide lock-order graph (deadlock detection) under a
-  // global lock, gRPC's per-call mutexes included. Unit tests keep it.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "Normalizes crawled pages into posts and delivers them to search-service.\n"
       "Usage: ingest-service --listen=127.0.0.1:50051 --search=127.0.0.1:50052 --data_dir=DIR");

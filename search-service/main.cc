@@ -6,7 +6,6 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/synchronization/mutex.h"
 #include "common/lexicon.h"
 #include "common/logging.h"
 #include "common/server_runner.h"
@@ -42,12 +41,8 @@ ABSL_FLAG(std::string, lexicon, "",
           "lexicon/entities.tsv");
 
 int main(int argc, char** argv) {
-  scr::common::ServerRunner::BlockShutdownSignals();
+  scr::common::ServerRunner::PrepareProcess();
   scr::common::SetLogProgramName("search-service");
-  // Debian's Abseil is built without NDEBUG, so by default every Mutex
-  // feeds a process-wide lock-order graph (deadlock detection) under a
-  // global lock, gRPC's per-call mutexes included. Unit tests keep it.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "Serves search over a Xapian index.\n"
       "Usage: search-service --listen=127.0.0.1:50052 --data_dir=DIR "
