@@ -7,13 +7,14 @@
 //               value slots; the serialized Post as data and, without its
 //               body, as the summary value hits are read from), replace_document
 //               by id term, a commit every --commit_every documents (default
-//               2000, the service's largest group commit). Queries go through a QueryParser set
-//               up as XapianIndex::MakeParser does, with the same flags, the
-//               same "all words boosted OR any word" query, relevance-then-
-//               date order, facet match spies, collapse key and snippets.
-//               What the raw baseline leaves out is the service's own work:
-//               version metadata, merge with a stored copy, near-duplicate
-//               lookup, lexicon synonyms, gRPC and protobuf conversion.
+//               2000, XapianIndex::kMaxCommitDocuments: the service's largest
+//               commit). Queries go through a QueryParser set up as
+//               XapianIndex::MakeParser does, with the same flags, the same
+//               "all words boosted OR any word" query, relevance-then-date
+//               order, facet match spies, collapse key and snippets. What the
+//               raw baseline leaves out is the service's own work: version
+//               metadata, merge with a stored copy, near-duplicate lookup,
+//               lexicon synonyms, gRPC and protobuf conversion.
 //   SQLite FTS5 tokenize='porter unicode61', ranked by bm25() with the title
 //               weighted 3, WAL with synchronous=FULL, a transaction per
 //               --commit_every posts. Multi-word queries are ORed (as the service matches),

@@ -698,9 +698,6 @@ class Shard {
   uint64_t revision() const { return revision_.load(); }
 
  private:
-  // Most documents applied in one commit.
-  static constexpr size_t kMaxGroupDocuments = 2000;
-
   void WriterLoop() {
     while (true) {
       std::vector<PendingWrite*> group;
@@ -712,11 +709,15 @@ class Shard {
         };
         queue_mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(1));
         if (queue_.empty() && stopping_) return;
+        // No group grows past XapianIndex::kMaxCommitDocuments by adding a
+        // write; WriteToShards keeps each write within it.
         size_t docs = 0;
-        while (!queue_.empty() && (group.empty() || docs < kMaxGroupDocuments)) {
+        while (!queue_.empty()) {
           PendingWrite* w = queue_.front();
+          size_t n = w->is_delete ? w->deletions.size() : w->posts.size();
+          if (!group.empty() && docs + n > XapianIndex::kMaxCommitDocuments) break;
           queue_.pop_front();
-          docs += w->is_delete ? w->deletions.size() : w->posts.size();
+          docs += n;
           group.push_back(w);
         }
         unhealthy = !write_health_.ok();
@@ -2157,38 +2158,54 @@ int64_t XapianIndex::side_by_side_searches() const { return impl_->side_by_side_
 
 namespace {
 
-// Sends each shard its part of a batch and waits for all of them.
-// `id_of(i)` is item i's post id; `add` adds item i to a shard's
-// PendingWrite. Outcomes come back in the
-// batch's order; any shard's error fails the whole call (a retry is safe:
-// parts already committed come back as kStale or kNotFound).
+// Sends each shard its part of a batch, in PendingWrites of near-equal size
+// and at most XapianIndex::kMaxCommitDocuments items each (queued in order,
+// so each shard commits them one after another), and waits for all of them.
+// `id_of(i)` is item i's post id; `add` adds item i to a PendingWrite.
+// Outcomes come back in the batch's order; any part's error fails the whole
+// call (a retry is safe: parts already committed come back as kStale or
+// kNotFound).
 template <typename IdFn, typename AddFn>
 absl::StatusOr<std::vector<WriteOutcome>> WriteToShards(
     const std::vector<std::unique_ptr<Shard>>& shards, size_t count, IdFn id_of, AddFn add) {
-  std::vector<PendingWrite> writes(shards.size());
-  std::vector<std::vector<size_t>> positions(shards.size());
-  for (size_t i = 0; i < count; ++i) {
-    size_t s = ShardOf(id_of(i), shards.size());
-    add(writes[s], i);
-    positions[s].push_back(i);
-  }
-  std::vector<bool> queued(shards.size(), false);
+  std::vector<std::vector<size_t>> by_shard(shards.size());
+  for (size_t i = 0; i < count; ++i) by_shard[ShardOf(id_of(i), shards.size())].push_back(i);
+  struct Part {
+    size_t shard = 0;
+    std::vector<size_t> positions;
+    PendingWrite write;
+    bool queued = false;
+  };
+  // Filled before anything is queued: the shards hold pointers into it.
+  std::vector<Part> parts;
   for (size_t s = 0; s < shards.size(); ++s) {
-    if (positions[s].empty()) continue;
-    queued[s] = shards[s]->Enqueue(&writes[s]);
-    if (!queued[s]) writes[s].result = absl::UnavailableError("index is shutting down");
+    const std::vector<size_t>& items = by_shard[s];
+    if (items.empty()) continue;
+    const size_t pieces =
+        (items.size() + XapianIndex::kMaxCommitDocuments - 1) / XapianIndex::kMaxCommitDocuments;
+    for (size_t k = 0; k < pieces; ++k) {
+      Part& part = parts.emplace_back();
+      part.shard = s;
+      for (size_t j = items.size() * k / pieces; j < items.size() * (k + 1) / pieces; ++j) {
+        add(part.write, items[j]);
+        part.positions.push_back(items[j]);
+      }
+    }
+  }
+  for (Part& part : parts) {
+    part.queued = shards[part.shard]->Enqueue(&part.write);
+    if (!part.queued) part.write.result = absl::UnavailableError("index is shutting down");
   }
   std::vector<WriteOutcome> outcomes(count);
   absl::Status error;
-  for (size_t s = 0; s < shards.size(); ++s) {
-    if (positions[s].empty()) continue;
-    if (queued[s]) shards[s]->Wait(&writes[s]);
-    if (!writes[s].result.ok()) {
-      if (error.ok()) error = writes[s].result.status();
+  for (Part& part : parts) {
+    if (part.queued) shards[part.shard]->Wait(&part.write);
+    if (!part.write.result.ok()) {
+      if (error.ok()) error = part.write.result.status();
       continue;
     }
-    for (size_t k = 0; k < positions[s].size(); ++k)
-      outcomes[positions[s][k]] = (*writes[s].result)[k];
+    for (size_t k = 0; k < part.positions.size(); ++k)
+      outcomes[part.positions[k]] = (*part.write.result)[k];
   }
   if (!error.ok()) return error;
   return outcomes;

@@ -70,6 +70,12 @@ class XapianIndex : public Index {
 
   static constexpr int kMaxShards = 64;
   static constexpr int64_t kDefaultMaxExactFacetMatches = 20000;
+  // Most documents a shard applies in one commit. A shard's part of a bigger
+  // Upsert or Delete is applied in several commits of near-equal size, one
+  // after another; the call returns once all of them are durable. (Xapian
+  // holds a commit's pending changes in in-memory maps that grow with it;
+  // the raw Xapian baseline in bench/ commits every this many documents.)
+  static constexpr size_t kMaxCommitDocuments = 2000;
 
   // The number of shards the index was made with.
   int shard_count() const;

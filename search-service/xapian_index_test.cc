@@ -268,6 +268,47 @@ TEST_P(XapianIndexTest, ConcurrentWritersShareCommits) {
          static_cast<long long>(commits));
 }
 
+TEST_P(XapianIndexTest, LargeBatchesAreCommittedInBoundedParts) {
+  // 4,500 posts: one shard commits them as three parts of 1,500; two shards
+  // get about 2,250 each and commit each share as two parts.
+  const size_t n = 2 * XapianIndex::kMaxCommitDocuments + 500;
+  std::vector<v1::Post> posts;
+  std::vector<Deletion> deletions;
+  for (size_t i = 0; i < n; ++i) {
+    std::string id = "batch" + std::to_string(i);
+    posts.push_back(MakePost(id, "Batch post " + std::to_string(i), "bounded commit " + id));
+    deletions.push_back({id, 2});
+  }
+  auto before = index_->Stats();
+  ASSERT_TRUE(before.ok());
+  auto written = index_->Upsert(posts);
+  ASSERT_TRUE(written.ok()) << written.status();
+  ASSERT_EQ(written->size(), n);
+  for (size_t i = 0; i < n; ++i) ASSERT_EQ((*written)[i], WriteOutcome::kCreated) << i;
+  auto after = index_->Stats();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->document_count, static_cast<int64_t>(n));
+  EXPECT_EQ(after->revision - before->revision, GetParam() == 1 ? 3 : 4);
+  SearchQuery q;
+  q.text = "batch4499";
+  auto found = index_->Search(q);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->hits.size(), 1u);
+  EXPECT_EQ(found->hits[0].post.id(), "batch4499");
+
+  // Outcomes come back in the batch's order across the parts.
+  std::swap(deletions.front(), deletions.back());
+  deletions.back().id = "never-stored";
+  auto deleted = index_->Delete(deletions);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  ASSERT_EQ(deleted->size(), n);
+  for (size_t i = 0; i + 1 < n; ++i) ASSERT_EQ((*deleted)[i], WriteOutcome::kDeleted) << i;
+  EXPECT_EQ(deleted->back(), WriteOutcome::kNotFound);
+  auto emptied = index_->Stats();
+  ASSERT_TRUE(emptied.ok());
+  EXPECT_EQ(emptied->document_count, 1);
+}
+
 TEST_P(XapianIndexTest, ConcurrentSearchesAndWritesAreSafe) {
   // Regressions: a stemmer shared between threads crashed concurrent
   // searches; a reader reopened outside the retry loop failed with
