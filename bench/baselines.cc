@@ -586,7 +586,7 @@ int main(int argc, char** argv) {
   int passes = 3;
   double qps_duration_s = 5;
   bool skip_fts5 = false, skip_xapian = false, raw_prebuilt = false;
-  long commit_every = 2000;
+  long commit_every = static_cast<long>(scr::search::XapianIndex::kMaxCommitDocuments);
   long part = -1, parts = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
