@@ -17,6 +17,14 @@
 //
 // Requests disable snippets unless the query's flags say "snippets", over
 // gRPC (snippet.disabled) and over HTTP (snippet_disabled=true).
+//
+//   scr_loadgen --health --target=127.0.0.1:50052 --duration_s=5
+//
+// measures gRPC's own floor on that server instead: each request is an empty
+// grpc.health.v1.Health/Check (no query file; every sample is of class
+// "health"), over the same kind of connection, so that a Search latency can
+// be split into the search, the work of a Search call around it, and what
+// any unary call costs on this machine.
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
@@ -34,6 +42,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "bench/queries.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "scr/v1/search.grpc.pb.h"
 
 namespace {
@@ -49,6 +58,7 @@ struct Options {
   double warmup_s = 1;
   int warmup_passes = 0;
   bool http = false;
+  bool health = false;  // grpc.health.v1.Health/Check instead of Search
   int page_size = 10;
   std::string label;
 };
@@ -85,6 +95,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->warmup_passes = std::stoi(value);
     } else if (name == "--http") {
       o->http = value.empty() || value == "true" || value == "1";
+    } else if (name == "--health") {
+      o->health = value.empty() || value == "true" || value == "1";
     } else if (name == "--page_size") {
       o->page_size = std::stoi(value);
     } else if (name == "--label") {
@@ -93,13 +105,17 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       std::cerr << "scr_loadgen: unknown flag " << a << "\n"
                 << "usage: scr_loadgen --target=HOST:PORT --queries=FILE [--concurrency=N]\n"
                    "       (--duration_s=S | --count=N) [--warmup_s=1] [--warmup_passes=0]\n"
-                   "       [--http] [--page_size=10]\n"
+                   "       [--http | --health] [--page_size=10]\n"
                    "       [--label=TEXT]\n";
       return false;
     }
   }
-  if (o->queries.empty()) {
-    std::cerr << "scr_loadgen: --queries is required\n";
+  if (o->health && o->http) {
+    std::cerr << "scr_loadgen: --health is a gRPC call; it cannot be combined with --http\n";
+    return false;
+  }
+  if (o->queries.empty() && !o->health) {
+    std::cerr << "scr_loadgen: --queries is required (except with --health)\n";
     return false;
   }
   if (!IsLoopback(o->target)) {
@@ -180,7 +196,14 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   Options opt;
   if (!ParseArgs(argc, argv, &opt)) return 2;
-  std::vector<scr::bench::BenchQuery> queries = scr::bench::LoadQueries(opt.queries);
+  std::vector<scr::bench::BenchQuery> queries;
+  if (opt.health) {
+    scr::bench::BenchQuery check;
+    check.cls = "health";
+    queries.push_back(check);
+  } else {
+    queries = scr::bench::LoadQueries(opt.queries);
+  }
   if (queries.empty()) {
     std::cerr << "scr_loadgen: no queries in " << opt.queries << "\n";
     return 2;
@@ -198,6 +221,7 @@ int main(int argc, char** argv) {
 
   auto worker = [&](int index) {
     std::unique_ptr<scr::v1::SearchService::Stub> stub;
+    std::unique_ptr<grpc::health::v1::Health::Stub> health;
     std::unique_ptr<httplib::Client> http;
     if (opt.http) {
       http = std::make_unique<httplib::Client>("http://" + opt.target);
@@ -209,8 +233,10 @@ int main(int argc, char** argv) {
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per client
       args.SetInt("scr.bench.client", index);
       args.SetMaxReceiveMessageSize(64 << 20);
-      stub = scr::v1::SearchService::NewStub(
-          grpc::CreateCustomChannel(opt.target, grpc::InsecureChannelCredentials(), args));
+      auto channel =
+          grpc::CreateCustomChannel(opt.target, grpc::InsecureChannelCredentials(), args);
+      stub = scr::v1::SearchService::NewStub(channel);
+      health = grpc::health::v1::Health::NewStub(channel);
     }
     // Sends one query; returns false (and sets `err`) when it failed.
     auto send = [&](const scr::bench::BenchQuery& q, double* ms, double* server_ms,
@@ -231,6 +257,16 @@ int main(int argc, char** argv) {
         } else if (res->status != 200) {
           ok = false;
           *err = "http " + std::to_string(res->status) + ": " + res->body.substr(0, 200);
+        }
+      } else if (opt.health) {
+        grpc::health::v1::HealthCheckRequest req;
+        grpc::health::v1::HealthCheckResponse resp;
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        grpc::Status s = health->Check(&ctx, req, &resp);
+        if (!s.ok()) {
+          ok = false;
+          *err = "grpc " + std::to_string(s.error_code()) + ": " + s.error_message();
         }
       } else {
         scr::v1::SearchRequest req;
@@ -314,15 +350,15 @@ int main(int argc, char** argv) {
   // Latencies by query class, or (server) the responses' took_micros: the
   // time inside search-service's core; latency minus it is what the RPC
   // itself costs (transport, proto, threads). "_plain" is top-10 without
-  // facets, snippets or collapse.
-  auto by_class_of = [&queries](const std::vector<Sample>& from, bool server) {
+  // facets, snippets or collapse (none with --health).
+  auto by_class_of = [&queries, &opt](const std::vector<Sample>& from, bool server) {
     std::map<std::string, std::vector<double>> out;
     for (const Sample& s : from) {
       const double v = server ? s.server_ms : s.ms;
       if (v < 0) continue;
       const scr::bench::BenchQuery& q = queries[s.query];
       out[q.cls].push_back(v);
-      if (!q.facets && !q.snippets && !q.collapse) out["_plain"].push_back(v);
+      if (!opt.health && !q.facets && !q.snippets && !q.collapse) out["_plain"].push_back(v);
     }
     return out;
   };
@@ -345,9 +381,12 @@ int main(int argc, char** argv) {
     ++hist[upper];
   }
 
+  const char* mode = opt.http ? "http" : opt.health ? "grpc-health" : "grpc";
   std::printf("%s %s concurrency=%d requests=%ld errors=%ld elapsed=%.2fs qps=%.1f\n",
-              opt.http ? "HTTP" : "gRPC", opt.target.c_str(), opt.concurrency, total.n,
-              errors.load(), elapsed, qps);
+              opt.http     ? "HTTP"
+              : opt.health ? "gRPC Health/Check"
+                           : "gRPC",
+              opt.target.c_str(), opt.concurrency, total.n, errors.load(), elapsed, qps);
   std::printf("latency ms: p50=%.3f p95=%.3f p99=%.3f max=%.3f mean=%.3f\n", total.p50, total.p95,
               total.p99, total.max, total.mean);
   for (const auto& [cls, v] : by_class) {
@@ -365,8 +404,8 @@ int main(int argc, char** argv) {
   if (!first_error.empty()) std::printf("first error: %s\n", first_error.c_str());
 
   std::string json =
-      "{\"tool\":\"scr_loadgen\",\"label\":\"" + opt.label + "\",\"mode\":\"" +
-      (opt.http ? "http" : "grpc") + "\",\"concurrency\":" + std::to_string(opt.concurrency) +
+      "{\"tool\":\"scr_loadgen\",\"label\":\"" + opt.label + "\",\"mode\":\"" + mode +
+      "\",\"concurrency\":" + std::to_string(opt.concurrency) +
       ",\"errors\":" + std::to_string(errors.load()) + ",\"elapsed_s\":" + std::to_string(elapsed) +
       ",\"qps\":" + std::to_string(qps) + ",\"latency\":" + SummaryJson(total) + ",\"classes\":{";
   auto append_classes = [&json](const std::map<std::string, std::vector<double>>& classes) {

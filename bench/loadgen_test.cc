@@ -33,13 +33,15 @@ class LoadGeneratorTest : public ::testing::Test {
            "phrase\t-\t\"child protection\"\n";
   }
 
-  // Runs scr_loadgen against the service; returns its exit status and the
-  // last line of its stdout (the JSON summary).
-  int RunLoadgen(const std::string& flags, std::string* last_line) {
+  // Runs scr_loadgen against the service (with the query file unless
+  // `with_queries` is false); returns its exit status and the last line of
+  // its stdout (the JSON summary).
+  int RunLoadgen(const std::string& flags, std::string* last_line, bool with_queries = true) {
     std::string out;
     const int code = testing_util::RunCommand(
         absl::StrCat(testing_util::BuiltBinary("bench/scr_loadgen"), " --target=", address_,
-                     " --queries=", queries_, " ", flags, " 2>&1"),
+                     with_queries ? absl::StrCat(" --queries=", queries_) : "", " ", flags,
+                     " 2>&1"),
         &out);
     while (!out.empty() && out.back() == '\n') out.pop_back();
     *last_line = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
@@ -74,6 +76,30 @@ TEST_F(LoadGeneratorTest, RejectsANegativeWarmUp) {
   std::string out;
   EXPECT_EQ(RunLoadgen("--count=3 --warmup_passes=-1", &out), 2);
   EXPECT_TRUE(absl::StrContains(out, "--warmup_passes")) << out;
+}
+
+TEST_F(LoadGeneratorTest, HealthModeTimesHealthChecksWithoutAQueryFile) {
+  std::string json;
+  ASSERT_EQ(RunLoadgen("--health --count=4", &json, /*with_queries=*/false), 0) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"mode\":\"grpc-health\"")) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"errors\":0,")) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"latency\":{\"n\":4,")) << json;
+  // Every sample is a health check: no query classes, no search time.
+  EXPECT_TRUE(absl::StrContains(json, "\"classes\":{\"health\":{\"n\":4,")) << json;
+  EXPECT_FALSE(absl::StrContains(json, "_plain")) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"server_classes\":{}")) << json;
+}
+
+TEST_F(LoadGeneratorTest, WithoutHealthAQueryFileIsRequired) {
+  std::string out;
+  EXPECT_EQ(RunLoadgen("--count=3", &out, /*with_queries=*/false), 2);
+  EXPECT_TRUE(absl::StrContains(out, "--queries is required")) << out;
+}
+
+TEST_F(LoadGeneratorTest, HealthIsNotAnHttpCall) {
+  std::string out;
+  EXPECT_EQ(RunLoadgen("--health --http --count=3", &out), 2);
+  EXPECT_TRUE(absl::StrContains(out, "cannot be combined with --http")) << out;
 }
 
 }  // namespace

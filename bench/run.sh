@@ -10,7 +10,8 @@
 # temporary data folders, times end-to-end ingest in slices interleaved with
 # the raw Xapian baseline's indexing of the same slices, measures index size,
 # peak RSS, search latency and QPS at 1/2/4/16 clients over gRPC and HTTP
-# (each run after a warm-up pass over the mix), then runs the rest of the
+# (each run after a warm-up pass over the mix) and gRPC's own floor (an empty
+# Health/Check at 1 client), then runs the rest of the
 # in-process baselines (raw Xapian queries, SQLite FTS5) on the same posts
 # and queries. Results go to
 # bench/results/<timestamp>/; bench/report.py writes bench/results/latest.json,
@@ -276,6 +277,16 @@ for n in "${size_list[@]}"; do
         >"$d/load.txt"
       head -n -1 "$d/load.txt"
       tail -n 1 "$d/load.txt" >"$out/load-$n-$mode-$c.json"
+      if [ $mode = grpc ] && [ $c = 1 ]; then
+        # gRPC's own floor on the same server and connection kind: an empty
+        # Health/Check, to split the Search latency above into the search,
+        # the rest of a Search call and what any unary call costs here.
+        echo "--- gRPC floor: empty Health/Check, 1 client ---"
+        "$b/bench/scr_loadgen" --health --target="$target" --concurrency=1 \
+          --duration_s="$duration_s" --warmup_s=1 --label=grpc-health-1 >"$d/load.txt"
+        head -n -1 "$d/load.txt" | head -n 2
+        tail -n 1 "$d/load.txt" >"$out/load-$n-grpc-health-1.json"
+      fi
       if ! kill -0 "$spid" 2>/dev/null; then
         echo "search-service died during the $mode run with $c clients; its log:" >&2
         tail -n 5 "$d/search.log" >&2
