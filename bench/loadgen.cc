@@ -293,7 +293,9 @@ int main(int argc, char** argv) {
       if (!ok) {
         errors.fetch_add(1);
         std::lock_guard<std::mutex> lock(mu);
-        if (first_error.empty()) first_error = *err + " (query: " + q.text + ")";
+        if (first_error.empty()) {
+          first_error = *err + (opt.health ? " (Health/Check)" : " (query: " + q.text + ")");
+        }
       }
       return ok;
     };

@@ -90,6 +90,18 @@ TEST_F(LoadGeneratorTest, HealthModeTimesHealthChecksWithoutAQueryFile) {
   EXPECT_TRUE(absl::StrContains(json, "\"server_classes\":{}")) << json;
 }
 
+TEST_F(LoadGeneratorTest, HealthNamesTheFailedCall) {
+  search_.reset();  // stops the service: nothing listens on the address any more
+  std::string out;
+  const int code =
+      testing_util::RunCommand(absl::StrCat(testing_util::BuiltBinary("bench/scr_loadgen"),
+                                            " --health --count=1 --target=", address_, " 2>&1"),
+                               &out);
+  EXPECT_EQ(code, 1) << out;  // every request failed
+  EXPECT_TRUE(absl::StrContains(out, "first error: grpc 14: ")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "(Health/Check)")) << out;
+}
+
 TEST_F(LoadGeneratorTest, WithoutHealthAQueryFileIsRequired) {
   std::string out;
   EXPECT_EQ(RunLoadgen("--count=3", &out, /*with_queries=*/false), 2);
