@@ -235,8 +235,11 @@ int main(int argc, char** argv) {
       args.SetMaxReceiveMessageSize(64 << 20);
       auto channel =
           grpc::CreateCustomChannel(opt.target, grpc::InsecureChannelCredentials(), args);
-      stub = scr::v1::SearchService::NewStub(channel);
-      health = grpc::health::v1::Health::NewStub(channel);
+      if (opt.health) {
+        health = grpc::health::v1::Health::NewStub(channel);
+      } else {
+        stub = scr::v1::SearchService::NewStub(channel);
+      }
     }
     // Sends one query; returns false (and sets `err`) when it failed.
     auto send = [&](const scr::bench::BenchQuery& q, double* ms, double* server_ms,
@@ -258,36 +261,32 @@ int main(int argc, char** argv) {
           ok = false;
           *err = "http " + std::to_string(res->status) + ": " + res->body.substr(0, 200);
         }
-      } else if (opt.health) {
-        grpc::health::v1::HealthCheckRequest req;
-        grpc::health::v1::HealthCheckResponse resp;
-        grpc::ClientContext ctx;
-        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        grpc::Status s = health->Check(&ctx, req, &resp);
-        if (!s.ok()) {
-          ok = false;
-          *err = "grpc " + std::to_string(s.error_code()) + ": " + s.error_message();
-        }
       } else {
-        scr::v1::SearchRequest req;
-        req.set_query(q.text);
-        req.set_page_size(opt.page_size);
-        if (!q.snippets) req.mutable_snippet()->set_disabled(true);
-        if (q.facets) {
-          req.add_facets("category");
-          req.add_facets("year");
-          req.add_facets("site");
-        }
-        req.set_collapse_duplicates(q.collapse);
-        scr::v1::SearchResponse resp;
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        grpc::Status s = stub->Search(&ctx, req, &resp);
+        grpc::Status s;
+        if (opt.health) {
+          grpc::health::v1::HealthCheckResponse resp;
+          s = health->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &resp);
+        } else {
+          scr::v1::SearchRequest req;
+          req.set_query(q.text);
+          req.set_page_size(opt.page_size);
+          if (!q.snippets) req.mutable_snippet()->set_disabled(true);
+          if (q.facets) {
+            req.add_facets("category");
+            req.add_facets("year");
+            req.add_facets("site");
+          }
+          req.set_collapse_duplicates(q.collapse);
+          scr::v1::SearchResponse resp;
+          s = stub->Search(&ctx, req, &resp);
+          *server_ms = static_cast<double>(resp.took_micros()) / 1000.0;
+        }
         if (!s.ok()) {
           ok = false;
           *err = "grpc " + std::to_string(s.error_code()) + ": " + s.error_message();
         }
-        *server_ms = static_cast<double>(resp.took_micros()) / 1000.0;
       }
       *ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
       if (!ok) {
