@@ -562,10 +562,41 @@ class SimHashTable {
   std::vector<uint64_t> v_ ABSL_GUARDED_BY(mu_);
 };
 
+// A TermGenerator as every document's text is indexed with: English
+// stemmer, STEM_SOME. Not thread-safe; each thread makes its own.
+Xapian::TermGenerator MakeTextIndexer() {
+  Xapian::TermGenerator indexer;
+  indexer.set_stemmer(Xapian::Stem("english"));
+  indexer.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  return indexer;
+}
+
+// A new document holding the text terms of `post`: its folded title with
+// prefix S, the title again at kTitleWeight and the body, with positions.
+// `indexer` keeps no reference to the document afterwards, so the document
+// can be handed to another thread.
+Xapian::Document TextDocument(Xapian::TermGenerator& indexer, const v1::Post& post) {
+  Xapian::Document doc;
+  indexer.set_document(doc);
+  std::string title = common::FoldTypography(post.title());
+  std::string body = common::FoldTypography(post.body());
+  indexer.index_text(title, 1, "S");
+  indexer.increase_termpos();
+  indexer.index_text(title, kTitleWeight);
+  indexer.increase_termpos();
+  indexer.index_text(body);
+  indexer.set_document(Xapian::Document());
+  return doc;
+}
+
 // A batch of writes for one shard. The pointers are owned by the caller of
 // Upsert or Delete, which blocks until `done`.
 struct PendingWrite {
   std::vector<const v1::Post*> posts;
+  // texts[i], when present, is TextDocument(posts[i]): built by the calling
+  // thread before the write is queued, so that term generation overlaps
+  // the shard writer's work on earlier writes. The writer moves it out.
+  std::vector<Xapian::Document> texts;
   std::vector<const Deletion*> deletions;
   bool is_delete = false;
   absl::StatusOr<std::vector<WriteOutcome>> result;
@@ -661,8 +692,7 @@ class Shard {
     {
       absl::MutexLock lock(&write_mu_);
       OpenWriter();
-      indexer_.set_stemmer(Xapian::Stem("english"));
-      indexer_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+      indexer_ = MakeTextIndexer();
       int64_t micros = 0;
       if (absl::SimpleAtoi(writer_->get_metadata("last_commit"), &micros)) last_commit_ = micros;
       revision_ = writer_->get_revision();
@@ -750,7 +780,7 @@ class Shard {
       SpellingCounts spellings;
       for (PendingWrite* w : group) {
         w->result = w->is_delete ? ApplyDeletes(w->deletions, versions)
-                                 : ApplyUpserts(w->posts, versions, spellings);
+                                 : ApplyUpserts(*w, versions, spellings);
       }
       for (const auto& [word, count] : spellings) writer_->add_spelling(word, count);
       Commit();
@@ -809,17 +839,9 @@ class Shard {
     generation_->fetch_add(1);
   }
 
-  Xapian::Document BuildDocument(const v1::Post& post) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
-    Xapian::Document doc;
-    indexer_.set_document(doc);
-    std::string title = common::FoldTypography(post.title());
-    std::string body = common::FoldTypography(post.body());
-    indexer_.index_text(title, 1, "S");
-    indexer_.increase_termpos();
-    indexer_.index_text(title, kTitleWeight);
-    indexer_.increase_termpos();
-    indexer_.index_text(body);
-
+  // The document stored for `post`; `doc` holds TextDocument(post) and is
+  // completed with its boolean terms, values and data.
+  static Xapian::Document BuildDocument(const v1::Post& post, Xapian::Document doc) {
     doc.add_boolean_term(IdTerm(post.id()));
     std::vector<std::string> categories, tags, entities;
     for (const std::string& c : post.categories()) {
@@ -1048,17 +1070,17 @@ class Shard {
                   << " entities";
   }
 
-  // Upserts into the pending changes; `versions` carries versions written
-  // earlier in the same group; the spelling words of the documents written
-  // are added to `spellings`.
-  std::vector<WriteOutcome> ApplyUpserts(const std::vector<const v1::Post*>& posts,
-                                         std::map<std::string, int64_t>& versions,
+  // Upserts `w`'s posts into the pending changes, using its prebuilt texts
+  // where the stored post's text is the incoming one; `versions` carries
+  // versions written earlier in the same group; the spelling words of the
+  // documents written are added to `spellings`.
+  std::vector<WriteOutcome> ApplyUpserts(PendingWrite& w, std::map<std::string, int64_t>& versions,
                                          SpellingCounts& spellings)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     std::vector<WriteOutcome> outcomes;
-    outcomes.reserve(posts.size());
-    for (const v1::Post* p : posts) {
-      const v1::Post& post = *p;
+    outcomes.reserve(w.posts.size());
+    for (size_t i = 0; i < w.posts.size(); ++i) {
+      const v1::Post& post = *w.posts[i];
       StoredDoc stored = Stored(post.id());
       const std::optional<v1::Post>& existing = stored.post;
       if (StoredVersion(post.id(), existing, versions) >= post.version()) {
@@ -1070,7 +1092,10 @@ class Shard {
       v1::Post merged = existing ? common::MergePosts(*existing, post) : post;
       merged.set_cluster_key(existing && !existing->cluster_key().empty() ? existing->cluster_key()
                                                                           : ClusterFor(merged));
-      Xapian::Document doc = BuildDocument(merged);
+      const bool prebuilt =
+          i < w.texts.size() && merged.title() == post.title() && merged.body() == post.body();
+      Xapian::Document doc =
+          BuildDocument(merged, prebuilt ? std::move(w.texts[i]) : TextDocument(indexer_, merged));
       CountSpellings(doc, spellings);
       if (stored.did != 0) {
         writer_->replace_document(stored.did, doc);
@@ -2161,13 +2186,15 @@ namespace {
 // Sends each shard its part of a batch, in PendingWrites of near-equal size
 // and at most XapianIndex::kMaxCommitDocuments items each (queued in order,
 // so each shard commits them one after another), and waits for all of them.
-// `id_of(i)` is item i's post id; `add` adds item i to a PendingWrite.
-// Outcomes come back in the batch's order; any part's error fails the whole
-// call (a retry is safe: parts already committed come back as kStale or
-// kNotFound).
-template <typename IdFn, typename AddFn>
+// `id_of(i)` is item i's post id; `add` adds item i to a PendingWrite;
+// `prepare` is called on each filled PendingWrite, on the calling thread,
+// just before it is queued. Outcomes come back in the batch's order; any
+// part's error fails the whole call (a retry is safe: parts already
+// committed come back as kStale or kNotFound).
+template <typename IdFn, typename AddFn, typename PrepareFn>
 absl::StatusOr<std::vector<WriteOutcome>> WriteToShards(
-    const std::vector<std::unique_ptr<Shard>>& shards, size_t count, IdFn id_of, AddFn add) {
+    const std::vector<std::unique_ptr<Shard>>& shards, size_t count, IdFn id_of, AddFn add,
+    PrepareFn prepare) {
   std::vector<std::vector<size_t>> by_shard(shards.size());
   for (size_t i = 0; i < count; ++i) by_shard[ShardOf(id_of(i), shards.size())].push_back(i);
   struct Part {
@@ -2193,6 +2220,7 @@ absl::StatusOr<std::vector<WriteOutcome>> WriteToShards(
     }
   }
   for (Part& part : parts) {
+    prepare(part.write);
     part.queued = shards[part.shard]->Enqueue(&part.write);
     if (!part.queued) part.write.result = absl::UnavailableError("index is shutting down");
   }
@@ -2216,7 +2244,17 @@ absl::StatusOr<std::vector<WriteOutcome>> WriteToShards(
 absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Upsert(absl::Span<const v1::Post> posts) {
   return WriteToShards(
       impl_->shards, posts.size(), [&](size_t i) -> absl::string_view { return posts[i].id(); },
-      [&](PendingWrite& w, size_t i) { w.posts.push_back(&posts[i]); });
+      [&](PendingWrite& w, size_t i) { w.posts.push_back(&posts[i]); },
+      [indexer = MakeTextIndexer()](PendingWrite& w) mutable {
+        // The writer builds what is missing here (after an error, say).
+        try {
+          w.texts.reserve(w.posts.size());
+          for (const v1::Post* p : w.posts) w.texts.push_back(TextDocument(indexer, *p));
+        } catch (const Xapian::Error& e) {
+          SCR_LOG(WARNING) << "indexing post text before queueing: " << e.get_description();
+          w.texts.clear();
+        }
+      });
 }
 
 absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Delete(
@@ -2227,7 +2265,8 @@ absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Delete(
       [&](PendingWrite& w, size_t i) {
         w.is_delete = true;
         w.deletions.push_back(&deletions[i]);
-      });
+      },
+      [](PendingWrite&) {});
 }
 
 absl::Status XapianIndex::Health() {

@@ -191,6 +191,33 @@ TEST_P(XapianIndexTest, SightingsOfOnePostMerge) {
   EXPECT_EQ(index_->Stats()->document_count, 1);
 }
 
+// The text terms of an upsert are generated before it is queued, from the
+// incoming post; when the merge keeps the stored text instead, the stored
+// text is what stays searchable.
+TEST_P(XapianIndexTest, MergedTextIsWhatIsIndexed) {
+  auto count = [&](const std::string& text) {
+    SearchQuery q;
+    q.text = text;
+    auto r = index_->Search(q);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->estimated_total : -1;
+  };
+  v1::Post feed = MakePost("u1", "Teaser headline", "The opening lines", 1);
+  feed.set_body_is_excerpt(true);
+  v1::Post full = MakePost("u1", "Thresholds review", "The opening lines and the thresholds.", 2);
+  v1::Post later_feed = MakePost("u1", "Clickbait headline", "The opening", 3);
+  later_feed.set_body_is_excerpt(true);
+  ASSERT_TRUE(index_->Upsert({feed}).ok());
+  EXPECT_EQ(count("teaser"), 1);
+  ASSERT_TRUE(index_->Upsert({full}).ok());
+  EXPECT_EQ(count("thresholds"), 1);
+  EXPECT_EQ(count("teaser"), 0);
+  ASSERT_TRUE(index_->Upsert({later_feed}).ok());
+  EXPECT_EQ(index_->GetPost("u1")->title(), "Thresholds review");
+  EXPECT_EQ(count("thresholds"), 1);
+  EXPECT_EQ(count("clickbait"), 0);
+}
+
 TEST_P(XapianIndexTest, NearDuplicatesShareAClusterAndCollapse) {
   std::string text;
   for (int i = 0; i < 40; ++i) text += "word" + std::to_string(i) + " reviews safeguarding ";
