@@ -1,7 +1,7 @@
 // scr_bench_baselines: the in-process baselines the services are compared
 // with, run on the same posts and queries:
 //
-//   raw Xapian  the documents XapianIndex::BuildDocument writes (TermGenerator,
+//   raw Xapian  the documents XapianIndex writes (TextDocument and BuildDocument: TermGenerator,
 //               English stemmer, STEM_SOME, positions, FLAG_SPELLING; title
 //               with prefix S and again unprefixed at weight 4; boolean terms;
 //               value slots; the serialized Post as data and, without its
@@ -130,8 +130,8 @@ class DocidSample : public Xapian::PostingSource {
   Xapian::docid last_ = 0, run_ = 1, did_ = 0;
 };
 
-// The document XapianIndex::BuildDocument builds (entities and simhash bands
-// aside: the synthetic posts carry none).
+// The document XapianIndex builds (its TextDocument and BuildDocument; entities and simhash bands
+// aside: the synthetic posts carry none), in one thread.
 Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Post& post) {
   Xapian::Document doc;
   indexer.set_document(doc);
