@@ -36,6 +36,7 @@
 #include "common/logging.h"
 #include "common/post_merge.h"
 #include "common/text.h"
+#include "search-service/budget.h"
 #include "search-service/task_pool.h"
 
 namespace scr::search {
@@ -1205,6 +1206,8 @@ struct XapianIndex::Impl {
   std::atomic<uint64_t> generation{1};
   // Held by a search that lost its revision to commits twice (WithReaders).
   CommitPause commit_pause;
+  // Posts whose text terms Upserts hold ready-made (see kMaxPrebuiltTexts).
+  Budget prebuilt_texts{XapianIndex::kMaxPrebuiltTexts};
 
   // Searching one query's shards side by side (SideBySide): how many
   // threads a query may use; the threads beyond the caller's (null when a
@@ -2242,20 +2245,30 @@ absl::StatusOr<std::vector<WriteOutcome>> WriteToShards(
 }  // namespace
 
 absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Upsert(absl::Span<const v1::Post> posts) {
+  // Held until every part is answered (the writers free the texts as they
+  // use them, so this errs on the side of holding too much).
+  Budget& budget = impl_->prebuilt_texts;
+  size_t granted = 0;
+  absl::Cleanup release = [&] { budget.Release(granted); };
   return WriteToShards(
       impl_->shards, posts.size(), [&](size_t i) -> absl::string_view { return posts[i].id(); },
       [&](PendingWrite& w, size_t i) { w.posts.push_back(&posts[i]); },
-      [indexer = MakeTextIndexer()](PendingWrite& w) mutable {
-        // The writer builds what is missing here (after an error, say).
+      [&, indexer = MakeTextIndexer()](PendingWrite& w) mutable {
+        // The writer builds what is missing here: past the budget, or after
+        // an error.
+        const size_t n = budget.Acquire(w.posts.size());
+        granted += n;
         try {
-          w.texts.reserve(w.posts.size());
-          for (const v1::Post* p : w.posts) w.texts.push_back(TextDocument(indexer, *p));
+          w.texts.reserve(n);
+          for (size_t i = 0; i < n; ++i) w.texts.push_back(TextDocument(indexer, *w.posts[i]));
         } catch (const Xapian::Error& e) {
           SCR_LOG(WARNING) << "indexing post text before queueing: " << e.get_description();
           w.texts.clear();
         }
       });
 }
+
+size_t XapianIndex::prebuilt_texts_held() const { return impl_->prebuilt_texts.held(); }
 
 absl::StatusOr<std::vector<WriteOutcome>> XapianIndex::Delete(
     absl::Span<const Deletion> deletions) {

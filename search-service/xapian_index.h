@@ -76,6 +76,15 @@ class XapianIndex : public Index {
   // holds a commit's pending changes in in-memory maps that grow with it;
   // the raw Xapian baseline in bench/ commits every this many documents.)
   static constexpr size_t kMaxCommitDocuments = 2000;
+  // Most posts whose text terms Upserts in progress hold ready-made at once,
+  // across the index. An Upsert makes the terms of its posts on its own
+  // thread before queueing them, as far as this allows, so that the work
+  // overlaps the shard writers'; the writers make the rest. A post's
+  // ready-made terms take about ten times its text in memory (36 KB for a
+  // 3 KB post), so this bounds that memory (about 300 MB) however many
+  // Upserts run at once. Two deliveries of ingest-service's default batch
+  // (4,000 posts) fit.
+  static constexpr size_t kMaxPrebuiltTexts = 8000;
 
   // The number of shards the index was made with.
   int shard_count() const;
@@ -87,6 +96,10 @@ class XapianIndex : public Index {
   // index was opened (shards side by side, or facets counted beside the
   // page); the caller may still have run a part itself.
   int64_t side_by_side_searches() const;
+
+  // How many posts' ready-made text terms Upserts hold now (at most
+  // kMaxPrebuiltTexts; 0 when no Upsert is running).
+  size_t prebuilt_texts_held() const;
 
   ~XapianIndex() override;
 

@@ -218,6 +218,54 @@ TEST_P(XapianIndexTest, MergedTextIsWhatIsIndexed) {
   EXPECT_EQ(count("clickbait"), 0);
 }
 
+// Upserts running at once make the text terms of at most
+// kMaxPrebuiltTexts posts ahead of the writers; the writers make the rest,
+// and every post is indexed either way.
+TEST_P(XapianIndexTest, UpsertsPastThePrebuiltTextBudgetIndexEveryPost) {
+  constexpr int kThreads = 3;
+  constexpr int kPerThread = 3500;  // together more than the budget
+  static_assert(kThreads * kPerThread > XapianIndex::kMaxPrebuiltTexts);
+  std::vector<std::vector<v1::Post>> batches(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const std::string n = std::to_string(t) + "x" + std::to_string(i);
+      batches[t].push_back(MakePost("u" + n, "Post " + n, "Review text marker" + n, 1));
+    }
+  }
+  std::atomic<bool> writing{true};
+  std::atomic<size_t> most_held{0};
+  std::thread sampler([&] {
+    while (writing.load()) {
+      most_held = std::max(most_held.load(), index_->prebuilt_texts_held());
+      std::this_thread::yield();
+    }
+  });
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      if (!index_->Upsert(batches[t]).ok()) ++failures;
+    });
+  }
+  for (std::thread& w : writers) w.join();
+  writing = false;
+  sampler.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_LE(most_held.load(), XapianIndex::kMaxPrebuiltTexts);
+  EXPECT_EQ(index_->prebuilt_texts_held(), 0u);
+  auto stats = index_->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->document_count, kThreads * kPerThread);
+  for (const char* n : {"0x0", "1x3499", "2x1750"}) {
+    SearchQuery q;
+    q.text = std::string("marker") + n;
+    auto r = index_->Search(q);
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_EQ(r->hits.size(), 1u) << n;
+    EXPECT_EQ(r->hits[0].post.id(), std::string("u") + n);
+  }
+}
+
 TEST_P(XapianIndexTest, NearDuplicatesShareAClusterAndCollapse) {
   std::string text;
   for (int i = 0; i < 40; ++i) text += "word" + std::to_string(i) + " reviews safeguarding ";
