@@ -54,21 +54,33 @@ const absl::flat_hash_map<std::string, uint8_t>& LanguagesOfWord() {
 }
 
 constexpr int kMaxWords = 400;
+// Most of the text looked at, and the size of the pieces it is folded in.
+constexpr size_t kMaxBytes = 8192;
+constexpr size_t kPieceBytes = 2048;
 constexpr int kMinHits = 8;
 
 }  // namespace
 
 std::string GuessLanguage(absl::string_view text) {
-  std::string folded = common::FoldCase(text.substr(0, 8192));
+  text = text.substr(0, kMaxBytes);
   std::array<int, 8> hits{};
   int n = 0;
-  for (absl::string_view w :
-       absl::StrSplit(folded, absl::ByAnyChar(" \n\t.,;:!?\"'()[]"), absl::SkipEmpty())) {
-    if (++n > kMaxWords) break;
-    auto it = LanguagesOfWord().find(w);
-    if (it == LanguagesOfWord().end()) continue;
-    for (size_t i = 0; i < hits.size(); ++i) {
-      if (it->second & (1u << i)) ++hits[i];
+  // Folded a piece at a time, each ending at a space (folding splits there
+  // unchanged, and a space parts words), as the first kMaxWords words
+  // seldom need all kMaxBytes.
+  while (!text.empty() && n <= kMaxWords) {
+    size_t cut = text.size() <= kPieceBytes ? text.size() : text.find(' ', kPieceBytes);
+    if (cut == absl::string_view::npos) cut = text.size();
+    const std::string folded = common::FoldCase(text.substr(0, cut));
+    text.remove_prefix(cut);
+    for (absl::string_view w :
+         absl::StrSplit(folded, absl::ByAnyChar(" \n\t.,;:!?\"'()[]"), absl::SkipEmpty())) {
+      if (++n > kMaxWords) break;
+      auto it = LanguagesOfWord().find(w);
+      if (it == LanguagesOfWord().end()) continue;
+      for (size_t i = 0; i < hits.size(); ++i) {
+        if (it->second & (1u << i)) ++hits[i];
+      }
     }
   }
   size_t best = 0, second = 1;

@@ -7,10 +7,34 @@
 
 #include "absl/strings/match.h"
 #include "common/hash.h"
+#include "ingest-service/language.h"
 #include "ingest-service/post_builder.h"
 
 namespace scr::ingest {
 namespace {
+
+TEST(LanguageTest, GuessesFromTheFirstWords) {
+  const std::string english =
+      "The review of the case found that it was not shared with the board. ";
+  const std::string french = "Le rapport est dans la revue et les services sont pour une famille. ";
+  std::string en, fr;
+  for (int i = 0; i < 5; ++i) en += english, fr += french;
+  EXPECT_EQ(GuessLanguage(en), "en");
+  EXPECT_EQ(GuessLanguage(fr), "fr");
+  EXPECT_EQ(GuessLanguage("The review"), "");  // too few words
+  // Words past the first folded piece count, up to 400 words in all.
+  std::string filler;
+  for (int i = 0; i < 300; ++i) filler += "zzzz" + std::to_string(i) + " ";
+  ASSERT_GT(filler.size(), 2048u);
+  EXPECT_EQ(GuessLanguage(filler + fr), "fr");
+  for (int i = 300; i < 400; ++i) filler += "zzzz" + std::to_string(i) + " ";
+  EXPECT_EQ(GuessLanguage(filler + fr), "");
+  // Case is folded.
+  std::string upper;
+  for (int i = 0; i < 5; ++i)
+    upper += "LE RAPPORT EST DANS LA REVUE ET LES SERVICES SONT POUR UNE FAMILLE. ";
+  EXPECT_EQ(GuessLanguage(upper), "fr");
+}
 
 TEST(NormalizerTest, DetectsFormats) {
   EXPECT_EQ(DetectFormat("text/plain; charset=utf-8", "x"), "text");
@@ -130,7 +154,8 @@ TEST(PostBuilderTest, SimHashMatchesThePlainDefinitionAtEveryLength) {
     for (int trial = 0; trial < 5; ++trial) {
       std::vector<std::string> words;
       for (size_t i = 0; i < n; ++i) words.push_back(vocabulary[rng() % vocabulary.size()]);
-      EXPECT_EQ(SimHashOfWords(words), ReferenceSimHash(words)) << n << " words";
+      const std::vector<absl::string_view> views(words.begin(), words.end());
+      EXPECT_EQ(SimHashOfWords(views), ReferenceSimHash(words)) << n << " words";
     }
   }
 }

@@ -20,23 +20,46 @@ namespace {
 
 constexpr size_t kIdPrefixWords = 40;
 
-// Folded words: typography and case folded, accents kept, punctuation split off.
-std::vector<std::string> FoldedWords(absl::string_view text) {
-  std::string folded = common::FoldCase(common::FoldTypography(text));
-  std::vector<std::string> words;
-  std::string current;
-  for (char c : folded) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (absl::ascii_isalnum(u) || u >= 0x80 || c == '\'') {
-      current.push_back(c);
-    } else if (!current.empty()) {
-      words.push_back(std::move(current));
-      current.clear();
+// The folded words of a text (typography and case folded, accents kept,
+// punctuation split off): `joined` holds them separated by single spaces,
+// `words` views of them into it.
+struct FoldedWords {
+  explicit FoldedWords(absl::string_view text) {
+    const std::string folded = common::FoldCase(common::FoldTypography(text));
+    joined.reserve(folded.size());
+    std::vector<std::pair<size_t, size_t>> at;  // offset and size in `joined`
+    size_t start = std::string::npos;
+    for (size_t i = 0; i <= folded.size(); ++i) {
+      const unsigned char u = i < folded.size() ? static_cast<unsigned char>(folded[i]) : ' ';
+      if (absl::ascii_isalnum(u) || u >= 0x80 || u == '\'') {
+        if (start == std::string::npos) {
+          if (!joined.empty()) joined.push_back(' ');
+          start = joined.size();
+        }
+        joined.push_back(static_cast<char>(u));
+      } else if (start != std::string::npos) {
+        at.emplace_back(start, joined.size() - start);
+        start = std::string::npos;
+      }
     }
+    words.reserve(at.size());
+    for (const auto& [offset, size] : at)
+      words.push_back(absl::string_view(joined).substr(offset, size));
   }
-  if (!current.empty()) words.push_back(std::move(current));
-  return words;
-}
+  // Not copyable or movable: `words` point into `joined`.
+  FoldedWords(const FoldedWords&) = delete;
+  FoldedWords& operator=(const FoldedWords&) = delete;
+
+  // The words up to the `n`th (all when fewer), as in `joined`.
+  absl::string_view First(size_t n) const {
+    if (words.empty() || n == 0) return {};
+    const absl::string_view last = words[std::min(n, words.size()) - 1];
+    return absl::string_view(joined).substr(0, last.data() + last.size() - joined.data());
+  }
+
+  std::string joined;
+  std::vector<absl::string_view> words;
+};
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
   google::protobuf::Timestamp ts;
@@ -54,9 +77,9 @@ std::string Sha256Hex(absl::string_view data) {
       absl::string_view(reinterpret_cast<const char*>(digest.data()), len));
 }
 
-uint64_t SimHash(absl::string_view text) { return SimHashOfWords(FoldedWords(text)); }
+uint64_t SimHash(absl::string_view text) { return SimHashOfWords(FoldedWords(text).words); }
 
-uint64_t SimHashOfWords(absl::Span<const std::string> words) {
+uint64_t SimHashOfWords(absl::Span<const absl::string_view> words) {
   // Counts, per bit, the shingle hashes with the bit set; the bit is set in
   // the SimHash when more than half of them have it. The counting is bit-
   // sliced: counters[k] holds, in byte j, the count of bit 8k+j, and is
@@ -89,7 +112,7 @@ uint64_t SimHashOfWords(absl::Span<const std::string> words) {
     if (++pending == 255) flush();
   };
   if (words.size() < 3) {
-    for (const std::string& w : words) add(common::Fnv1a64(w, common::kFnvLegacyBasis));
+    for (absl::string_view w : words) add(common::Fnv1a64(w, common::kFnvLegacyBasis));
   } else {
     // FNV-1a of the three words joined by single spaces, without joining.
     for (size_t i = 0; i + 2 < words.size(); ++i) {
@@ -144,21 +167,18 @@ v1::Post BuildPost(const ParsedPost& parsed, const ItemContext& context) {
     *post.mutable_fetched() = ToTimestamp(context.fetch_time);
   }
 
-  std::vector<std::string> title_words = FoldedWords(post.title());
-  std::vector<std::string> body_words = FoldedWords(post.body());
-  std::string folded_title = absl::StrJoin(title_words, " ");
-  std::string folded_body = absl::StrJoin(body_words, " ");
-  post.set_content_hash(Sha256Hex(absl::StrCat(folded_title, "\n", folded_body)));
-  post.set_simhash(SimHashOfWords(post.body().empty() ? title_words : body_words));
+  const FoldedWords title_words(post.title());
+  const FoldedWords body_words(post.body());
+  const std::string& folded_title = title_words.joined;
+  post.set_content_hash(Sha256Hex(absl::StrCat(folded_title, "\n", body_words.joined)));
+  post.set_simhash(SimHashOfWords(post.body().empty() ? title_words.words : body_words.words));
 
   if (!permalink.empty()) {
     post.set_id(absl::StrCat("u", Sha256Hex(permalink).substr(0, 16)));
   } else {
-    std::vector<std::string> prefix(
-        body_words.begin(), body_words.begin() + std::min(body_words.size(), kIdPrefixWords));
-    post.set_id(absl::StrCat(
-        "f", Sha256Hex(absl::StrCat(site, "\n", folded_title, "\n", absl::StrJoin(prefix, " ")))
-                 .substr(0, 16)));
+    post.set_id(absl::StrCat("f", Sha256Hex(absl::StrCat(site, "\n", folded_title, "\n",
+                                                         body_words.First(kIdPrefixWords)))
+                                      .substr(0, 16)));
   }
   return post;
 }

@@ -43,7 +43,7 @@ std::string Sha256Hex(absl::string_view data);
 uint64_t SimHash(absl::string_view text);
 
 // SimHash of text already split into folded words (as SimHash splits it).
-uint64_t SimHashOfWords(absl::Span<const std::string> words);
+uint64_t SimHashOfWords(absl::Span<const absl::string_view> words);
 
 }  // namespace scr::ingest
 

@@ -15,22 +15,22 @@ namespace {
 // Splits the text into blocks: paragraphs separated by blank lines, or lines
 // when the text has no blank lines at all. Each block is a list of lines.
 std::vector<std::vector<std::string>> SplitBlocks(absl::string_view text) {
-  std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  std::vector<std::string> lines;
   bool has_blank = false;
-  for (const std::string& l : lines) {
-    if (common::CollapseWhitespace(l).empty()) has_blank = true;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    lines.push_back(common::CollapseWhitespace(raw));
+    if (lines.back().empty()) has_blank = true;
   }
   std::vector<std::vector<std::string>> blocks;
   std::vector<std::string> current;
-  for (const std::string& raw : lines) {
-    std::string line = common::CollapseWhitespace(raw);
+  for (std::string& line : lines) {
     if (line.empty() || !has_blank) {
-      if (!line.empty()) current.push_back(line);
+      if (!line.empty()) current.push_back(std::move(line));
       if (!current.empty()) blocks.push_back(std::move(current));
       current.clear();
       continue;
     }
-    current.push_back(line);
+    current.push_back(std::move(line));
   }
   if (!current.empty()) blocks.push_back(std::move(current));
   return blocks;

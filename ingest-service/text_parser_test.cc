@@ -119,6 +119,37 @@ TEST(TextRulesTest, CommentCountLinesByTheirFirstWords) {
   }
 }
 
+// ClassifyLine decides a long paragraph on the folding of its head; the
+// rules must come out as on the whole line.
+TEST(TextRulesTest, LongLinesAreClassifiedAsWhole) {
+  std::string tail;
+  while (tail.size() < 3000) tail += " and the review\u2019s findings were shared";
+  struct Case {
+    std::string line;
+    LineKind kind;
+  };
+  const std::vector<Case> cases = {
+      {"The review found" + tail, LineKind::kContent},
+      {"Continue reading" + tail, LineKind::kMore},
+      {"Posted in Reviews, Practice" + tail, LineKind::kCategories},
+      {"Tagged safeguarding" + tail, LineKind::kTags},
+      // The head is mostly white space: folded whole.
+      {"Posted  in" + std::string(1500, ' ') + "Reviews" + tail, LineKind::kCategories},
+      // Too few words in the head to decide on: folded whole.
+      {"3" + std::string(1200, 'x') + " comments", LineKind::kContent},
+      {std::string(600, 'a') + " " + std::string(600, 'b'), LineKind::kContent},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ClassifyLine(c.line).kind, c.kind) << c.line.substr(0, 40);
+  }
+  // The labels come from the whole line.
+  LineInfo tags = ClassifyLine("Tags: review, practice" + tail);
+  ASSERT_EQ(tags.kind, LineKind::kTags);
+  ASSERT_FALSE(tags.labels.empty());
+  EXPECT_EQ(tags.labels[0], "review");
+  EXPECT_TRUE(absl::EndsWith(tags.labels.back(), "findings were shared"));
+}
+
 TEST(TextParserTest, NoTextIsInvalidArgument) {
   auto item = ParseTextPage("Advertisements\n\nShare this:\n");
   EXPECT_EQ(item.status().code(), absl::StatusCode::kInvalidArgument);

@@ -1,5 +1,6 @@
 #include "ingest-service/text_rules.h"
 
+#include <algorithm>
 #include <array>
 
 #include "absl/strings/ascii.h"
@@ -70,6 +71,26 @@ constexpr std::array<absl::string_view, 52> kNoiseLines = {
 
 std::string Folded(absl::string_view line) {
   return absl::AsciiStrToLower(common::CollapseWhitespace(common::FoldTypography(line)));
+}
+
+// What ClassifyLine needs of Folded(line): all of it for a short line; for
+// a paragraph, a head of it. The head is the folding of the line up to an
+// ASCII space (nothing combines across one, so it is a prefix of
+// Folded(line)); it is used only when it is long enough, and has enough
+// words, that every rule decides the same on it as on the whole: the rules
+// compare at most the first three words, prefixes and phrases far shorter
+// than kMinHead, and lengths below 100.
+std::string FoldedForRules(absl::string_view line) {
+  constexpr size_t kHeadBytes = 512;
+  constexpr size_t kMinHead = 200;
+  if (line.size() <= 2 * kHeadBytes) return Folded(line);
+  const size_t cut = line.find(' ', kHeadBytes);
+  if (cut == absl::string_view::npos || cut > 2 * kHeadBytes) return Folded(line);
+  std::string head = Folded(line.substr(0, cut));
+  if (head.size() < kMinHead || std::count(head.begin(), head.end(), ' ') < 3) {
+    return Folded(line);
+  }
+  return head;
 }
 
 std::vector<std::string> SplitLabels(absl::string_view list) {
@@ -144,7 +165,7 @@ std::optional<absl::Time> ParseLooseDate(absl::string_view text) {
 
 LineInfo ClassifyLine(absl::string_view line) {
   LineInfo info;
-  std::string f = Folded(line);
+  std::string f = FoldedForRules(line);
   std::string bare(absl::StripSuffix(absl::StripSuffix(f, " ->"), " →"));
   for (absl::string_view noise : kNoiseLines) {
     if (bare == noise) {
