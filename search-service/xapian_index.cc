@@ -1673,19 +1673,25 @@ struct XapianIndex::Impl {
   // Under a steady load of two or more clients the searches keep the cores
   // busy anyway, and waking threads for parts of a search only costs: the
   // average turns side by side off even in the moments between their
-  // searches. Collapsing and facets need every shard's matches in one match;
-  // a faceted search gets a second reader instead, to count facets in a
-  // match of their own beside the page's (FacetsBeside).
+  // searches. A faceted search without collapse keeps its page in one match
+  // (the facet spies may sit on it) and gets a second reader, to count facets
+  // in a match of their own beside the page's (FacetsBeside); a collapsed,
+  // faceted one gets as many readers again for its facet match as for its
+  // page, so that the page and the facets are both split by shard.
   int MatchGroups(const SearchQuery& q, int others_running) {
     // An exponential average over about the last 8 searches; racing updates
     // may lose one another, which only delays it.
     const double recent = others_at_start.load(std::memory_order_relaxed);
     others_at_start.store(recent + (others_running - recent) / 8, std::memory_order_relaxed);
-    if (query_pool == nullptr || (q.collapse_duplicates && q.facets.empty())) return 1;
+    if (query_pool == nullptr) return 1;
     const double load = 1 + others_running + (recent >= 0.1 ? recent : 0);
     const int groups = std::clamp(static_cast<int>(query_threads / load), 1,
                                   std::min(query_threads, static_cast<int>(shards.size())));
-    return q.facets.empty() ? groups : std::min(groups, 2);
+    if (q.facets.empty()) return groups;
+    // A collapsed, faceted search counts its facets in a match of its own:
+    // the page's groups, then as many for the facet match (RunSearch).
+    if (q.collapse_duplicates) return 2 * std::min(groups, 2);
+    return std::min(groups, 2);
   }
 
   // Yields for up to a millisecond while `ready()` is false, then sleeps on
@@ -1820,10 +1826,7 @@ struct XapianIndex::Impl {
     }
 
     void Search(size_t g, const Xapian::Query& query) {
-      std::vector<std::string> uuids;
-      for (size_t i = g; i < impl_->shards.size(); i += dbs_.size()) {
-        uuids.push_back(impl_->shards[i]->uuid());
-      }
+      std::vector<std::string> uuids = impl_->GroupUuids(g, dbs_.size());
       Xapian::Enquire enquire(*dbs_[g]);
       enquire.set_query(
           Xapian::Query(Xapian::Query::OP_FILTER, query,
@@ -1847,23 +1850,76 @@ struct XapianIndex::Impl {
   // thread: the same match FacetMatch gives, run beside the page's match on
   // another reader. The thread gets its own copy of the query (Xapian's
   // reference counts are not atomic).
+  // With `uuids`, only those shards' matches are counted (ShardFilter);
+  // empty: every shard's.
   std::shared_ptr<Beside> FacetsBeside(Xapian::Database& db, const Xapian::Query& query,
-                                       FacetSample sample, FacetSpy* spy) {
+                                       FacetSample sample, FacetSpy* spy,
+                                       std::vector<std::string> uuids = {}) {
     side_by_side_searches.fetch_add(1);
-    return Beside::Start(*query_pool, [&db, serialised = query.serialise(), sample, spy] {
-      Xapian::Enquire enquire = FacetMatch(db, Xapian::Query::unserialise(serialised), sample);
-      enquire.add_matchspy(spy);
-      enquire.get_mset(0, 0, db.get_doccount());
-    });
+    return Beside::Start(
+        *query_pool, [&db, serialised = query.serialise(), sample, spy, uuids = std::move(uuids)] {
+          Xapian::Query q = Xapian::Query::unserialise(serialised);
+          if (!uuids.empty()) {
+            q = Xapian::Query(Xapian::Query::OP_FILTER, q,
+                              Xapian::Query((new ShardFilter(uuids))->release()));
+          }
+          Xapian::Enquire enquire = FacetMatch(db, q, sample);
+          enquire.add_matchspy(spy);
+          enquire.get_mset(0, 0, db.get_doccount());
+        });
+  }
+
+  // The UUIDs of group g of `groups`: the shards i with i % groups == g.
+  std::vector<std::string> GroupUuids(size_t g, size_t groups) const {
+    std::vector<std::string> uuids;
+    for (size_t i = g; i < shards.size(); i += groups) uuids.push_back(shards[i]->uuid());
+    return uuids;
+  }
+
+  // For a collapsed search split by shard: each group's page is collapsed
+  // within the group, so a key whose documents lie in several groups can
+  // appear once per group. Keeps the first (best ranked) hit of each key of
+  // `page` (in rank order) and counts the others, with what they had folded,
+  // in `collapsed_elsewhere` (one entry per hit, parallel to `page`). Every
+  // key of the whole match's collapsed top k has its best document in its
+  // group's top k (a key ranking above it within the group ranks above it
+  // overall), so the page comes out as one collapsed match's would.
+  static void CollapseAcrossGroups(std::vector<Xapian::MSetIterator>& page,
+                                   std::vector<int64_t>& collapsed_elsewhere) {
+    std::vector<Xapian::MSetIterator> kept;
+    std::vector<int64_t> folded;
+    absl::flat_hash_map<std::string, size_t> first_of_key;
+    for (const Xapian::MSetIterator& it : page) {
+      const std::string key = it.get_collapse_key();
+      if (!key.empty()) {
+        auto [at, inserted] = first_of_key.emplace(key, kept.size());
+        if (!inserted) {
+          folded[at->second] += 1 + static_cast<int64_t>(it.get_collapse_count());
+          continue;
+        }
+      }
+      kept.push_back(it);
+      folded.push_back(0);
+    }
+    page = std::move(kept);
+    collapsed_elsewhere = std::move(folded);
   }
 
   // Runs `q` on `dbs` (one reader, or one per group of shards to search side
   // by side; see MatchGroups).
   SearchResults RunSearch(absl::Span<Xapian::Database* const> dbs, const SearchQuery& q) {
     Xapian::Database& db = *dbs[0];
-    const bool split = dbs.size() > 1 && q.facets.empty() && !q.collapse_duplicates;
+    // The readers: the page's groups of shards, then those of a facet match
+    // beside it (one, or for a collapsed search as many as the page's).
+    size_t page_readers = dbs.size();
+    absl::Span<Xapian::Database* const> facet_dbs;
+    if (!q.facets.empty() && dbs.size() > 1) {
+      page_readers = q.collapse_duplicates && dbs.size() >= 4 ? dbs.size() / 2 : 1;
+      facet_dbs = dbs.subspan(page_readers);
+    }
+    const bool split = page_readers > 1;
     std::optional<SideBySide> side_by_side;
-    if (split) side_by_side.emplace(this, dbs, q);
+    if (split) side_by_side.emplace(this, dbs.first(page_readers), q);
     SearchResults results;
     Xapian::QueryParser qp = MakeParser(db);
     Xapian::Query text;
@@ -1919,30 +1975,42 @@ struct XapianIndex::Impl {
       place[i] = static_cast<int>(shared.size());
       shared.push_back(static_cast<size_t>(spec - kFacets));
     }
-    std::optional<FacetSpy> spy;
+    // The spies counting `shared`: one, or one per facet group beside.
+    std::vector<std::unique_ptr<FacetSpy>> spies;
     std::optional<Xapian::Enquire> facet_match;
-    std::shared_ptr<Beside> facets_beside;
-    // Declared after `spy`, so that it runs first: a facet match still
-    // running beside is waited for (or never started) before `spy` goes.
+    std::vector<std::shared_ptr<Beside>> facets_beside;
+    // Declared after `spies`, so that it runs first: a facet match still
+    // running beside is waited for (or never started) before its spy goes.
     absl::Cleanup join_facets = [&] {
-      if (facets_beside) facets_beside->Abandon();
+      for (const std::shared_ptr<Beside>& b : facets_beside) b->Abandon();
     };
     bool any_spy_on_main = false;
     if (!shared.empty()) {
-      spy.emplace(shared, bundled, sample);
       if (!q.collapse_duplicates && !sample.estimated()) {
-        enquire.add_matchspy(&*spy);
+        spies.push_back(std::make_unique<FacetSpy>(shared, bundled, sample));
+        enquire.add_matchspy(spies[0].get());
         any_spy_on_main = true;
-      } else if (dbs.size() > 1) {
-        facets_beside = FacetsBeside(*dbs[1], query, sample, &*spy);
+      } else if (facet_dbs.size() == 1) {
+        spies.push_back(std::make_unique<FacetSpy>(shared, bundled, sample));
+        facets_beside.push_back(FacetsBeside(*facet_dbs[0], query, sample, spies[0].get()));
+      } else if (facet_dbs.size() > 1) {
+        for (size_t g = 0; g < facet_dbs.size(); ++g) {
+          spies.push_back(std::make_unique<FacetSpy>(shared, bundled, sample));
+          facets_beside.push_back(FacetsBeside(*facet_dbs[g], query, sample, spies.back().get(),
+                                               GroupUuids(g, facet_dbs.size())));
+        }
       } else {
+        spies.push_back(std::make_unique<FacetSpy>(shared, bundled, sample));
         facet_match.emplace(FacetMatch(db, query, sample));
-        facet_match->add_matchspy(&*spy);
+        facet_match->add_matchspy(spies[0].get());
       }
     }
-    // The page, in rank order, and the MSets its matches come from.
+    // The page, in rank order, and the MSets its matches come from; for a
+    // split collapsed search, how many documents of each hit's key the other
+    // groups' pages held (see CollapseAcrossGroups).
     std::vector<Xapian::MSet> msets;
     std::vector<Xapian::MSetIterator> page;
+    std::vector<int64_t> collapsed_elsewhere;
     if (!split) {
       msets.push_back(enquire.get_mset(q.offset, q.limit, any_spy_on_main ? db.get_doccount() : 0));
       for (Xapian::MSetIterator it = msets[0].begin(); it != msets[0].end(); ++it) {
@@ -1957,11 +2025,20 @@ struct XapianIndex::Impl {
                 [&](const Xapian::MSetIterator& a, const Xapian::MSetIterator& b) {
                   return RanksAbove(a, b, q.sort);
                 });
-      page.erase(page.begin(), page.begin() + std::min(page.size(), static_cast<size_t>(q.offset)));
-      if (page.size() > static_cast<size_t>(q.limit)) page.resize(static_cast<size_t>(q.limit));
+      collapsed_elsewhere.assign(page.size(), 0);
+      if (q.collapse_duplicates) CollapseAcrossGroups(page, collapsed_elsewhere);
+      const size_t skip = std::min(page.size(), static_cast<size_t>(q.offset));
+      page.erase(page.begin(), page.begin() + skip);
+      collapsed_elsewhere.erase(collapsed_elsewhere.begin(), collapsed_elsewhere.begin() + skip);
+      if (page.size() > static_cast<size_t>(q.limit)) {
+        page.resize(static_cast<size_t>(q.limit));
+        collapsed_elsewhere.resize(static_cast<size_t>(q.limit));
+      }
     }
     if (facet_match) facet_match->get_mset(0, 0, db.get_doccount());
-    if (facets_beside) facets_beside->Join();
+    // The last started first: it is the likeliest not yet taken by a pool
+    // thread, and then runs here while the pool works on the others.
+    for (auto b = facets_beside.rbegin(); b != facets_beside.rend(); ++b) (*b)->Join();
     const Xapian::MSet& mset = msets[0];
     int64_t lower = 0, upper = 0;
     results.estimated_total = 0;
@@ -1986,8 +2063,13 @@ struct XapianIndex::Impl {
       absl::flat_hash_map<std::string, int64_t> counts;
       bool estimated = false;
       if (place[i] >= 0) {
-        estimated = spy->estimated();
-        counts = spy->TakeCounts(static_cast<size_t>(place[i]));
+        estimated = spies[0]->estimated();
+        counts = spies[0]->TakeCounts(static_cast<size_t>(place[i]));
+        for (size_t g = 1; g < spies.size(); ++g) {
+          for (auto& [value, n] : spies[g]->TakeCounts(static_cast<size_t>(place[i]))) {
+            counts[value] += n;
+          }
+        }
       } else {
         Xapian::Query fq = Combine(text, FilterQuery(q.filter, spec->name));
         const FacetSample own_sample = SampleFor(db, fq);
@@ -2021,12 +2103,17 @@ struct XapianIndex::Impl {
       highlight_mset = highlight.get_mset(0, 1);
       snippet_mset = &highlight_mset;
     }
-    for (const Xapian::MSetIterator& it : page) {
+    for (size_t k = 0; k < page.size(); ++k) {
+      const Xapian::MSetIterator& it = page[k];
       SearchHit hit;
       const bool needs_body = q.include_body || q.snippet_length > 0;
       if (!ReadPost(it.get_document(), needs_body, hit.post)) continue;
       hit.score = text.empty() ? 0 : it.get_weight();
-      if (q.collapse_duplicates) hit.duplicate_count = static_cast<int>(it.get_collapse_count());
+      if (q.collapse_duplicates) {
+        hit.duplicate_count =
+            static_cast<int>(it.get_collapse_count() +
+                             (k < collapsed_elsewhere.size() ? collapsed_elsewhere[k] : 0));
+      }
       if (q.snippet_length > 0 && !text.empty()) {
         hit.snippet = MakeSnippet(*snippet_mset, hit.post.body(), q.snippet_length,
                                   /*exhaustive=*/!synonyms.terms.empty());

@@ -61,9 +61,12 @@ class XapianIndex : public Index {
   // A search may use up to `query_threads` threads (0: one per core; never
   // more than the shards) to search groups of shards side by side, as many
   // as the searches running at the time leave cores free; the results are
-  // those of one match over every shard. Collapsed and faceted searches are
-  // not split; a faceted one counts its facets beside the page's match on a
-  // second thread when they need a match of their own.
+  // those of one match over every shard. A collapsed search is split too
+  // (each group collapses its own page; the pages are then collapsed across
+  // groups). A faceted search counts its facets beside the page's match on a
+  // second thread when they need a match of their own; a collapsed, faceted
+  // one splits both the page and that facet match by shard. The page of a
+  // faceted search without collapse is not split.
   static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(
       const std::string& path, const common::Lexicon* lexicon = nullptr, int shards = 1,
       int64_t max_exact_facet_matches = kDefaultMaxExactFacetMatches, int query_threads = 0);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "tests/test_util.h"
@@ -588,6 +589,74 @@ TEST(XapianIndexNearDuplicateTest, GroupSeesItsOwnEarlierWrites) {
   EXPECT_EQ((*index)->GetPost("e")->cluster_key(), "e");
 }
 
+// A collapsed search split by shard collapses within each group of shards
+// and then across them: a cluster whose posts lie in both shards is one hit,
+// counting all its other posts, as in one match over every shard.
+TEST(XapianIndexSideBySideTest, CollapsedSearchFoldsClustersAcrossShards) {
+  testing_util::TempDir dir;
+  std::vector<v1::Post> originals, copies;
+  for (int k = 0; k < 6; ++k) {
+    std::string text = "review of case " + std::to_string(k) + " and its findings";
+    // Long enough for near-duplicate detection.
+    for (int w = 0; w < 40; ++w) text += " word" + std::to_string(w) + "k" + std::to_string(k);
+    v1::Post o = MakePost("o" + std::to_string(k), "Original " + std::to_string(k), text);
+    const uint64_t simhash = 0x0123456789abcdefULL * static_cast<uint64_t>(2 * k + 1);
+    o.set_simhash(simhash);
+    originals.push_back(o);
+    for (int c = 0; c < 2; ++c) {
+      v1::Post d = MakePost("d" + std::to_string(k) + "x" + std::to_string(c), "Copy", text);
+      d.set_simhash(simhash ^ (uint64_t{1} << (c + 1)));
+      copies.push_back(d);
+    }
+  }
+  std::map<int, std::vector<SearchResults>> answers;  // by query threads
+  for (int threads : {1, 2}) {
+    auto index = XapianIndex::Open(dir.path() + "/index" + std::to_string(threads), nullptr,
+                                   /*shards=*/2, /*max_exact_facet_matches=*/100, threads);
+    ASSERT_TRUE(index.ok()) << index.status();
+    // Originals first: near-duplicates are found in other shards as of
+    // their last commit.
+    ASSERT_TRUE((*index)->Upsert(originals).ok());
+    ASSERT_TRUE((*index)->Upsert(copies).ok());
+    for (int k = 0; k < 6; ++k) {
+      EXPECT_EQ((*index)->GetPost("d" + std::to_string(k) + "x1")->cluster_key(),
+                "o" + std::to_string(k));
+    }
+    for (bool facets : {false, true}) {
+      SearchQuery q;
+      q.text = "review";
+      q.collapse_duplicates = true;
+      if (facets) q.facets = {"site"};
+      auto r = (*index)->Search(q);
+      ASSERT_TRUE(r.ok()) << r.status();
+      answers[threads].push_back(*r);
+    }
+    if (threads == 2) {
+      EXPECT_GE((*index)->side_by_side_searches(), 2);
+    }
+  }
+  for (int threads : {1, 2}) {
+    for (const SearchResults& r : answers[threads]) {
+      SCOPED_TRACE(testing::Message() << threads << " threads");
+      ASSERT_EQ(r.hits.size(), 6u);
+      std::set<std::string> clusters;
+      for (const SearchHit& h : r.hits) {
+        clusters.insert(h.post.cluster_key());
+        EXPECT_EQ(h.duplicate_count, 2) << h.post.id();
+      }
+      EXPECT_EQ(clusters.size(), 6u);
+    }
+  }
+  for (size_t i = 0; i < answers[1].size(); ++i) {
+    for (size_t h = 0; h < 6; ++h) {
+      EXPECT_EQ(answers[2][i].hits[h].post.id(), answers[1][i].hits[h].post.id());
+    }
+  }
+  ASSERT_EQ(answers[2][1].facets.size(), 1u);
+  ASSERT_EQ(answers[2][1].facets[0].values.size(), 1u);
+  EXPECT_EQ(answers[2][1].facets[0].values[0].count, 18);
+}
+
 // Searching a query's shards side by side (one thread per group of shards)
 // must give exactly what one match over every shard gives: the same posts in
 // the same order with the same weights, whatever the sort, page or filter,
@@ -625,10 +694,11 @@ TEST(XapianIndexSideBySideTest, MatchesOneMatchOverEveryShard) {
       }
     }
   }
-  // Faceted and collapsed searches are not split by shard; a faceted one
-  // counts its facets beside the page's match when that count is a match
-  // of its own (collapsed, or sampled: facets are exact up to 100 matches
-  // here).
+  // A faceted search counts its facets beside the page's match when that
+  // count is a match of its own (collapsed, or sampled: facets are exact up
+  // to 100 matches here); a collapsed one splits its page by shard, and with
+  // facets its facet match too. (Collapsing across shards is tested with
+  // real clusters above.)
   const size_t split_queries = queries.size();
   for (const char* text : {"review", "post", "", "child OR police", "nosuchword"}) {
     for (bool collapse : {false, true}) {
