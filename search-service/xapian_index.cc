@@ -1984,25 +1984,23 @@ struct XapianIndex::Impl {
     absl::Cleanup join_facets = [&] {
       for (const std::shared_ptr<Beside>& b : facets_beside) b->Abandon();
     };
-    bool any_spy_on_main = false;
+    const bool any_spy_on_main = !shared.empty() && !q.collapse_duplicates && !sample.estimated();
     if (!shared.empty()) {
-      if (!q.collapse_duplicates && !sample.estimated()) {
+      const size_t groups = any_spy_on_main ? 1 : std::max<size_t>(facet_dbs.size(), 1);
+      for (size_t g = 0; g < groups; ++g) {
         spies.push_back(std::make_unique<FacetSpy>(shared, bundled, sample));
+      }
+      if (any_spy_on_main) {
         enquire.add_matchspy(spies[0].get());
-        any_spy_on_main = true;
-      } else if (facet_dbs.size() == 1) {
-        spies.push_back(std::make_unique<FacetSpy>(shared, bundled, sample));
-        facets_beside.push_back(FacetsBeside(*facet_dbs[0], query, sample, spies[0].get()));
-      } else if (facet_dbs.size() > 1) {
-        for (size_t g = 0; g < facet_dbs.size(); ++g) {
-          spies.push_back(std::make_unique<FacetSpy>(shared, bundled, sample));
-          facets_beside.push_back(FacetsBeside(*facet_dbs[g], query, sample, spies.back().get(),
-                                               GroupUuids(g, facet_dbs.size())));
-        }
-      } else {
-        spies.push_back(std::make_unique<FacetSpy>(shared, bundled, sample));
+      } else if (facet_dbs.empty()) {
         facet_match.emplace(FacetMatch(db, query, sample));
         facet_match->add_matchspy(spies[0].get());
+      } else {
+        for (size_t g = 0; g < groups; ++g) {
+          facets_beside.push_back(
+              FacetsBeside(*facet_dbs[g], query, sample, spies[g].get(),
+                           groups > 1 ? GroupUuids(g, groups) : std::vector<std::string>{}));
+        }
       }
     }
     // The page, in rank order, and the MSets its matches come from; for a
@@ -2025,8 +2023,11 @@ struct XapianIndex::Impl {
                 [&](const Xapian::MSetIterator& a, const Xapian::MSetIterator& b) {
                   return RanksAbove(a, b, q.sort);
                 });
-      collapsed_elsewhere.assign(page.size(), 0);
-      if (q.collapse_duplicates) CollapseAcrossGroups(page, collapsed_elsewhere);
+      if (q.collapse_duplicates) {
+        CollapseAcrossGroups(page, collapsed_elsewhere);
+      } else {
+        collapsed_elsewhere.assign(page.size(), 0);
+      }
       const size_t skip = std::min(page.size(), static_cast<size_t>(q.offset));
       page.erase(page.begin(), page.begin() + skip);
       collapsed_elsewhere.erase(collapsed_elsewhere.begin(), collapsed_elsewhere.begin() + skip);
