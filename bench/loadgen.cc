@@ -11,9 +11,12 @@
 // share each pass: client i sends its 1/concurrency of the file) have ended
 // and --warmup_s seconds have passed. The first warm-up pass is summarised on
 // its own ("first_pass": every query once, as a freshly started or freshly
-// filled index answers it). Prints p50/p95/p99/max, QPS, the per-class figures
-// and a log2 latency histogram, then one JSON line (last line of stdout) for
-// scripts.
+// filled index answers it). With --min_passes=N (duration mode) the measured
+// part lasts --duration_s and, beyond it, until N passes' worth of requests
+// (N × the query file) have been measured, so that a small class of a slow
+// mix still gets enough samples for its p99 (at most 600 s in all). Prints
+// p50/p95/p99/max, QPS, the per-class figures and a log2 latency histogram,
+// then one JSON line (last line of stdout) for scripts.
 //
 // Requests disable snippets unless the query's flags say "snippets", over
 // gRPC (snippet.disabled) and over HTTP (snippet_disabled=true).
@@ -57,6 +60,7 @@ struct Options {
   long count = 0;
   double warmup_s = 1;
   int warmup_passes = 0;
+  int min_passes = 0;
   bool http = false;
   bool health = false;  // grpc.health.v1.Health/Check instead of Search
   int page_size = 10;
@@ -67,6 +71,7 @@ constexpr int kMaxConcurrency = 256;
 constexpr double kMaxDurationS = 600;
 constexpr long kMaxCount = 10'000'000;
 constexpr int kMaxWarmupPasses = 100;
+constexpr int kMaxMinPasses = 1000;
 
 bool IsLoopback(const std::string& target) {
   std::string host = target.substr(0, target.rfind(':'));
@@ -93,6 +98,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       o->warmup_s = std::stod(value);
     } else if (name == "--warmup_passes") {
       o->warmup_passes = std::stoi(value);
+    } else if (name == "--min_passes") {
+      o->min_passes = std::stoi(value);
     } else if (name == "--http") {
       o->http = value.empty() || value == "true" || value == "1";
     } else if (name == "--health") {
@@ -104,7 +111,8 @@ bool ParseArgs(int argc, char** argv, Options* o) {
     } else {
       std::cerr << "scr_loadgen: unknown flag " << a << "\n"
                 << "usage: scr_loadgen --target=HOST:PORT --queries=FILE [--concurrency=N]\n"
-                   "       (--duration_s=S | --count=N) [--warmup_s=1] [--warmup_passes=0]\n"
+                   "       (--duration_s=S [--min_passes=0] | --count=N) [--warmup_s=1]\n"
+                   "       [--warmup_passes=0]\n"
                    "       [--http | --health] [--page_size=10]\n"
                    "       [--label=TEXT]\n";
       return false;
@@ -128,6 +136,15 @@ bool ParseArgs(int argc, char** argv, Options* o) {
   }
   if (o->warmup_passes < 0 || o->warmup_passes > kMaxWarmupPasses) {
     std::cerr << "scr_loadgen: --warmup_passes must be 0.." << kMaxWarmupPasses << "\n";
+    return false;
+  }
+  if (o->min_passes < 0 || o->min_passes > kMaxMinPasses) {
+    std::cerr << "scr_loadgen: --min_passes must be 0.." << kMaxMinPasses << "\n";
+    return false;
+  }
+  if (o->min_passes > 0 && (o->count > 0 || o->health)) {
+    std::cerr << "scr_loadgen: --min_passes extends a --duration_s run over a query file; it "
+                 "cannot be combined with --count or --health\n";
     return false;
   }
   if (o->duration_s <= 0 && o->count <= 0) o->duration_s = 10;
@@ -213,6 +230,7 @@ int main(int argc, char** argv) {
   std::atomic<long> errors{0};
   std::atomic<bool> stop{false};
   std::atomic<bool> measuring{opt.warmup_s <= 0 || opt.duration_s <= 0};
+  std::atomic<long> measured{0};  // samples taken while measuring
   std::mutex mu;
   std::vector<Sample> samples;
   std::vector<Sample> first_pass;  // the first warm-up pass, each query once
@@ -321,7 +339,10 @@ int main(int argc, char** argv) {
       const int qi = static_cast<int>(next);
       next = (next + 1) % queries.size();
       if (!send(queries[qi], &ms, &server_ms, &err)) continue;
-      if (measuring.load(std::memory_order_relaxed)) local.push_back({qi, ms, server_ms});
+      if (measuring.load(std::memory_order_relaxed)) {
+        local.push_back({qi, ms, server_ms});
+        measured.fetch_add(1, std::memory_order_relaxed);
+      }
     }
     std::lock_guard<std::mutex> lock(mu);
     first_pass.insert(first_pass.end(), first_local.begin(), first_local.end());
@@ -341,6 +362,12 @@ int main(int argc, char** argv) {
       measuring = true;
     }
     std::this_thread::sleep_for(std::chrono::duration<double>(opt.duration_s));
+    const long wanted = static_cast<long>(opt.min_passes) * static_cast<long>(queries.size());
+    const Clock::time_point cap = start + std::chrono::duration_cast<Clock::duration>(
+                                              std::chrono::duration<double>(kMaxDurationS));
+    while (measured.load(std::memory_order_relaxed) < wanted && Clock::now() < cap) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     stop = true;
   } else {
     measuring = true;  // count mode measures every request after the warm-up passes
@@ -407,6 +434,7 @@ int main(int argc, char** argv) {
   std::string json =
       "{\"tool\":\"scr_loadgen\",\"label\":\"" + opt.label + "\",\"mode\":\"" + mode +
       "\",\"concurrency\":" + std::to_string(opt.concurrency) +
+      ",\"min_passes\":" + std::to_string(opt.min_passes) +
       ",\"errors\":" + std::to_string(errors.load()) + ",\"elapsed_s\":" + std::to_string(elapsed) +
       ",\"qps\":" + std::to_string(qps) + ",\"latency\":" + SummaryJson(total) + ",\"classes\":{";
   auto append_classes = [&json](const std::map<std::string, std::vector<double>>& classes) {

@@ -72,6 +72,24 @@ TEST_F(LoadGeneratorTest, WithoutWarmUpPassesThereIsNoFirstPass) {
   EXPECT_FALSE(absl::StrContains(json, "first_pass")) << json;
 }
 
+TEST_F(LoadGeneratorTest, MinPassesMeasuresBeyondTheDurationUntilEnoughPasses) {
+  std::string json;
+  // 10 ms would hold a handful of requests; 40 passes over the 5 queries
+  // must be measured all the same.
+  ASSERT_EQ(RunLoadgen("--duration_s=0.01 --warmup_s=0 --min_passes=40", &json), 0) << json;
+  const std::string key = "\"latency\":{\"n\":";
+  const size_t at = json.find(key);
+  ASSERT_NE(at, std::string::npos) << json;
+  EXPECT_GE(std::stol(json.substr(at + key.size())), 200) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"errors\":0,")) << json;
+}
+
+TEST_F(LoadGeneratorTest, MinPassesNeedsADurationRun) {
+  std::string out;
+  EXPECT_EQ(RunLoadgen("--count=3 --min_passes=2", &out), 2);
+  EXPECT_TRUE(absl::StrContains(out, "--min_passes")) << out;
+}
+
 TEST_F(LoadGeneratorTest, RejectsANegativeWarmUp) {
   std::string out;
   EXPECT_EQ(RunLoadgen("--count=3 --warmup_passes=-1", &out), 2);
