@@ -360,6 +360,7 @@ class FacetSpy : public Xapian::MatchSpy {
         scale_(sample.scale()),
         counts_(facets_.size()) {}
   void operator()(const Xapian::Document& doc, double) override {
+    ++seen_;
     if (!bundled_) {
       for (size_t i = 0; i < facets_.size(); ++i) {
         Count(i, doc.get_value(kFacets[facets_[i]].slot));
@@ -387,6 +388,8 @@ class FacetSpy : public Xapian::MatchSpy {
     return counts;
   }
   bool estimated() const { return scale_ != 1.0; }
+  // Documents examined: every match of an unsampled match the spy sat on.
+  int64_t seen() const { return seen_; }
 
  private:
   void Count(size_t i, absl::string_view value) {
@@ -405,6 +408,7 @@ class FacetSpy : public Xapian::MatchSpy {
   const bool bundled_;
   const double scale_;
   std::vector<absl::flat_hash_map<std::string, int64_t>> counts_;
+  int64_t seen_ = 0;
 };
 
 // Replaces the entities Xapian's snippet() escapes (&amp; &lt; &gt;) and
@@ -1673,11 +1677,11 @@ struct XapianIndex::Impl {
   // Under a steady load of two or more clients the searches keep the cores
   // busy anyway, and waking threads for parts of a search only costs: the
   // average turns side by side off even in the moments between their
-  // searches. A faceted search without collapse keeps its page in one match
-  // (the facet spies may sit on it) and gets a second reader, to count facets
-  // in a match of their own beside the page's (FacetsBeside); a collapsed,
-  // faceted one gets as many readers again for its facet match as for its
-  // page, so that the page and the facets are both split by shard.
+  // searches. A faceted search split by shard gets as many readers again
+  // for its facet match as for its page, so that the page and the facets
+  // are both split (FacetsBeside). Unsplit, a collapsed, faceted search
+  // still gets a second reader for its facet match; an uncollapsed one
+  // counts its facets on its page's match or in the same thread.
   int MatchGroups(const SearchQuery& q, int others_running) {
     // An exponential average over about the last 8 searches; racing updates
     // may lose one another, which only delays it.
@@ -1688,10 +1692,9 @@ struct XapianIndex::Impl {
     const int groups = std::clamp(static_cast<int>(query_threads / load), 1,
                                   std::min(query_threads, static_cast<int>(shards.size())));
     if (q.facets.empty()) return groups;
-    // A collapsed, faceted search counts its facets in a match of its own:
-    // the page's groups, then as many for the facet match (RunSearch).
-    if (q.collapse_duplicates) return 2 * std::min(groups, 2);
-    return std::min(groups, 2);
+    // The page's groups, then as many for the facet match (RunSearch).
+    if (groups >= 2) return 2 * std::min(groups, 2);
+    return q.collapse_duplicates ? 2 : 1;
   }
 
   // Yields for up to a millisecond while `ready()` is false, then sleeps on
@@ -1910,11 +1913,11 @@ struct XapianIndex::Impl {
   SearchResults RunSearch(absl::Span<Xapian::Database* const> dbs, const SearchQuery& q) {
     Xapian::Database& db = *dbs[0];
     // The readers: the page's groups of shards, then those of a facet match
-    // beside it (one, or for a collapsed search as many as the page's).
+    // beside it (one for an unsplit page, or as many as the page's).
     size_t page_readers = dbs.size();
     absl::Span<Xapian::Database* const> facet_dbs;
     if (!q.facets.empty() && dbs.size() > 1) {
-      page_readers = q.collapse_duplicates && dbs.size() >= 4 ? dbs.size() / 2 : 1;
+      page_readers = dbs.size() >= 4 ? dbs.size() / 2 : 1;
       facet_dbs = dbs.subspan(page_readers);
     }
     const bool split = page_readers > 1;
@@ -1956,7 +1959,8 @@ struct XapianIndex::Impl {
     SetOrder(enquire, q);
 
     // Facets whose own filter is empty are counted on the main match when
-    // they are counted exactly and the query is not collapsed; otherwise in
+    // they are counted exactly, the query is not collapsed and its page is
+    // not split by shard; otherwise in
     // a match of their own: spies see every match before collapsing
     // (collapsing every match instead of just enough for the page was most
     // of a faceted, collapsed query), and a sampled count walks only the
@@ -1984,7 +1988,8 @@ struct XapianIndex::Impl {
     absl::Cleanup join_facets = [&] {
       for (const std::shared_ptr<Beside>& b : facets_beside) b->Abandon();
     };
-    const bool any_spy_on_main = !shared.empty() && !q.collapse_duplicates && !sample.estimated();
+    const bool any_spy_on_main =
+        !shared.empty() && !split && !q.collapse_duplicates && !sample.estimated();
     if (!shared.empty()) {
       const size_t groups = any_spy_on_main ? 1 : std::max<size_t>(facet_dbs.size(), 1);
       for (size_t g = 0; g < groups; ++g) {
@@ -2049,6 +2054,13 @@ struct XapianIndex::Impl {
       upper += m.get_matches_upper_bound();
     }
     results.total_is_exact = lower == upper;
+    // Uncollapsed, with facets counted exactly beside a split page: their
+    // matches are the page's query unsampled, so the spies saw every match.
+    if (split && !q.collapse_duplicates && !facets_beside.empty() && !sample.estimated()) {
+      results.estimated_total = 0;
+      for (const auto& spy : spies) results.estimated_total += spy->seen();
+      results.total_is_exact = true;
+    }
     // Spelling suggestions cost about as much as the search itself, so they
     // are looked for only when a query word is not in the index at all.
     if (!any.empty() && HasUnknownWord(mset, any)) {
