@@ -1960,12 +1960,11 @@ struct XapianIndex::Impl {
 
     // Facets whose own filter is empty are counted on the main match when
     // they are counted exactly, the query is not collapsed and its page is
-    // not split by shard; otherwise in
-    // a match of their own: spies see every match before collapsing
-    // (collapsing every match instead of just enough for the page was most
-    // of a faceted, collapsed query), and a sampled count walks only the
-    // sample. Facets with a selection of their own need a match without it
-    // (multi-select), below.
+    // not split by shard; otherwise in a match of their own: spies see every
+    // match before collapsing (collapsing every match instead of just enough
+    // for the page was most of a faceted, collapsed query), and a sampled
+    // count walks only the sample. Facets with a selection of their own need
+    // a match without it (multi-select), below.
     const FacetSample sample = q.facets.empty() ? FacetSample{} : SampleFor(db, query);
     const bool bundled = !q.facets.empty() && HasFacetBundle(db);
     // The facets counted on this query's matches, and for each requested
