@@ -1692,9 +1692,10 @@ struct XapianIndex::Impl {
     const int groups = std::clamp(static_cast<int>(query_threads / load), 1,
                                   std::min(query_threads, static_cast<int>(shards.size())));
     if (q.facets.empty()) return groups;
-    // The page's groups, then as many for the facet match (RunSearch).
-    if (groups >= 2) return 2 * std::min(groups, 2);
-    return q.collapse_duplicates ? 2 : 1;
+    // The page's groups (at most two), then as many for the facet match
+    // (RunSearch); unsplit and uncollapsed, one reader does both.
+    if (groups == 1 && !q.collapse_duplicates) return 1;
+    return 2 * std::min(groups, 2);
   }
 
   // Yields for up to a millisecond while `ready()` is false, then sleeps on

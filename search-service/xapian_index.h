@@ -63,10 +63,11 @@ class XapianIndex : public Index {
   // as the searches running at the time leave cores free; the results are
   // those of one match over every shard. A collapsed search is split too
   // (each group collapses its own page; the pages are then collapsed across
-  // groups). A faceted search counts its facets beside the page's match on a
-  // second thread when they need a match of their own; a collapsed, faceted
-  // one splits both the page and that facet match by shard. The page of a
-  // faceted search without collapse is not split.
+  // groups). A faceted search split by shard, collapsed or not, splits its
+  // facet match by shard too, beside the page's groups; unsplit, a collapsed
+  // one counts its facets beside the page's match on a second thread. An
+  // exact facet count beside a split uncollapsed page gives the exact
+  // result count.
   static absl::StatusOr<std::unique_ptr<XapianIndex>> Open(
       const std::string& path, const common::Lexicon* lexicon = nullptr, int shards = 1,
       int64_t max_exact_facet_matches = kDefaultMaxExactFacetMatches, int query_threads = 0);
