@@ -204,17 +204,29 @@ class FacetSpy : public Xapian::MatchSpy {
   std::vector<absl::flat_hash_map<std::string, int64_t>> counts_;
 };
 
-// The service's facet sample (XapianIndex, 20,000 exact matches): the
-// DocidSample level whose 1/2^r share of the estimated matches is nearest
-// 20,000, as a filter, or an empty query to count every match.
+// True when `query` or a subquery of it is a phrase or NEAR.
+bool HasPositional(const Xapian::Query& query) {
+  if (query.get_type() == Xapian::Query::OP_PHRASE || query.get_type() == Xapian::Query::OP_NEAR) {
+    return true;
+  }
+  for (size_t i = 0; i < query.get_num_subqueries(); ++i) {
+    if (HasPositional(query.get_subquery(i))) return true;
+  }
+  return false;
+}
+
+// The service's facet sample (XapianIndex, 20,000 exact matches, 5,000 for
+// a query with a phrase or NEAR): the DocidSample level whose 1/2^r share
+// of the estimated matches is nearest that budget, as a filter, or an
+// empty query to count every match.
 Xapian::Query FacetSampleFilter(Xapian::Database& db, const Xapian::Query& query) {
-  constexpr int64_t kMaxExact = 20000;
-  if (static_cast<int64_t>(db.get_doccount()) <= kMaxExact) return Xapian::Query();
+  const int64_t budget = HasPositional(query) ? 20000 / 4 : 20000;
+  if (static_cast<int64_t>(db.get_doccount()) <= budget) return Xapian::Query();
   Xapian::Enquire probe(db);
   probe.set_query(query);
   const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
-  if (estimate <= kMaxExact) return Xapian::Query();
-  const double ratio = static_cast<double>(estimate) / static_cast<double>(kMaxExact);
+  if (estimate <= budget) return Xapian::Query();
+  const double ratio = static_cast<double>(estimate) / static_cast<double>(budget);
   const int r = std::clamp(static_cast<int>(std::floor(std::log2(ratio) + 0.5)), 0, 12);
   if (r == 0) return Xapian::Query();
   return Xapian::Query((new DocidSample(r))->release());

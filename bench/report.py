@@ -397,14 +397,17 @@ def tables(summary):
               c["posts"], c["items"], c["item_bytes"] / 1e6, c["text_bytes"] / 1e6,
               c["near_duplicates"], c["seed"]))
         parts = e.get("ingest_parts")
+        steps = ("raw Xapian indexing, one-shard and sharded ingest"
+                 if (e.get("ingest") or {}).get("one_writer_posts_per_s")
+                 else "raw Xapian indexing and sharded ingest (no one-shard pass)")
         w("Each load run measured after %s.%s\n" % (
             "a warm-up pass (every query of the mix once, unmeasured, as the baselines' warm-up pass) "
             "and 1 s more" if e.get("warmup_passes") else "1 s of warm-up",
             "" if not parts or e.get("service_only") else
-            " Ingest timed in %d slices: each slice's raw Xapian indexing, one-shard and sharded "
-            "ingest run back to back, so all three share the same minutes of the machine." % parts
+            " Ingest timed in %d slices: each slice's %s run back to back, so they share the same "
+            "minutes of the machine." % (parts, steps)
             if parts > 1 else
-            " Ingest: raw Xapian indexing, one-shard and sharded ingest run back to back."))
+            " Ingest: %s run back to back." % steps))
         w("\n**Targets**\n")
         w("| target | measured | |\n|---|---|---|")
         for t in e["targets"]:

@@ -1564,20 +1564,40 @@ struct XapianIndex::Impl {
   // Most matches facets are counted over exactly (XapianIndex::Open).
   int64_t max_exact_facet_matches = XapianIndex::kDefaultMaxExactFacetMatches;
 
-  // How to count facets of `query` so that counting stays near
-  // max_exact_facet_matches documents: exactly unless Xapian estimates more
-  // matches (from term statistics, without a match run); then on the
-  // sample level that brings the estimate nearest to it (between 0.71 and
-  // 1.41 times it).
+  // How many matches facets of `query` are counted over exactly:
+  // max_exact_facet_matches, or a kPositionalFacetShare-th of it when the
+  // query holds a phrase or NEAR, whose every candidate costs a read of
+  // its terms' positions (at 1M posts a common two-word phrase's facet
+  // match took as long as its page; PERFORMANCE.md).
+  int64_t FacetBudget(const Xapian::Query& query) const {
+    if (!HasPositional(query)) return max_exact_facet_matches;
+    return std::max<int64_t>(1, max_exact_facet_matches / XapianIndex::kPositionalFacetShare);
+  }
+
+  // True when `query` or a subquery of it is OP_PHRASE or OP_NEAR.
+  static bool HasPositional(const Xapian::Query& query) {
+    const Xapian::Query::op op = query.get_type();
+    if (op == Xapian::Query::OP_PHRASE || op == Xapian::Query::OP_NEAR) return true;
+    for (size_t i = 0; i < query.get_num_subqueries(); ++i) {
+      if (HasPositional(query.get_subquery(i))) return true;
+    }
+    return false;
+  }
+
+  // How to count facets of `query` so that counting stays near its
+  // FacetBudget documents: exactly unless Xapian estimates more matches
+  // (from term statistics, without a match run); then on the sample level
+  // that brings the estimate nearest to the budget (between 0.71 and 1.41
+  // times it).
   FacetSample SampleFor(Xapian::Database& db, const Xapian::Query& query) const {
     FacetSample sample;
-    if (static_cast<int64_t>(db.get_doccount()) <= max_exact_facet_matches) return sample;
+    const int64_t budget = FacetBudget(query);
+    if (static_cast<int64_t>(db.get_doccount()) <= budget) return sample;
     Xapian::Enquire probe(db);
     probe.set_query(query);
     const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
-    if (estimate <= max_exact_facet_matches) return sample;
-    const double ratio =
-        static_cast<double>(estimate) / static_cast<double>(max_exact_facet_matches);
+    if (estimate <= budget) return sample;
+    const double ratio = static_cast<double>(estimate) / static_cast<double>(budget);
     const int r =
         std::clamp(static_cast<int>(std::floor(std::log2(ratio) + 0.5)), 0, kMaxSampleLevel);
     return FacetSample{r};

@@ -57,7 +57,8 @@ class XapianIndex : public Index {
   // `max_exact_facet_matches` matches; broader queries count every k-th
   // match (k chosen to sample about that many) and scale the counts, flagged
   // as estimates, which bounds the cost of faceting a broad query on a large
-  // index.
+  // index. A query holding a phrase or NEAR, whose every candidate costs a
+  // position check, has a kPositionalFacetShare-th of that budget.
   // A search may use up to `query_threads` threads (0: one per core; never
   // more than the shards) to search groups of shards side by side, as many
   // as the searches running at the time leave cores free; the results are
@@ -74,6 +75,8 @@ class XapianIndex : public Index {
 
   static constexpr int kMaxShards = 64;
   static constexpr int64_t kDefaultMaxExactFacetMatches = 20000;
+  // The divisor of max_exact_facet_matches for phrase and NEAR queries.
+  static constexpr int64_t kPositionalFacetShare = 4;
   // Most documents a shard applies in one commit. A shard's part of a bigger
   // Upsert or Delete is applied in several commits of near-equal size, one
   // after another; the call returns once all of them are durable. (Xapian

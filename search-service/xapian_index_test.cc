@@ -928,6 +928,40 @@ TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(XapianIndexFacetTest, PhrasesAndNearAreSampledOnAQuarterOfTheBudget) {
+  testing_util::TempDir dir;
+  // 1,600 posts that all hold the phrase "neglect review"; each has a tag of
+  // its own, so a sampled post's tag counts 2^r, r the sample's level.
+  auto index = XapianIndex::Open(dir.path() + "/index", nullptr, 1, 400);
+  ASSERT_TRUE(index.ok()) << index.status();
+  std::vector<v1::Post> posts;
+  for (int i = 0; i < 1600; ++i) {
+    v1::Post p = MakePost("p" + std::to_string(i), "Post " + std::to_string(i),
+                          "a neglect review of case " + std::to_string(i));
+    p.add_tags("t" + std::to_string(i));
+    posts.push_back(p);
+  }
+  ASSERT_TRUE((*index)->Upsert(posts).ok());
+  auto level_count = [&](const std::string& text) -> int64_t {
+    SearchQuery q;
+    q.text = text;
+    q.facets = {"tag"};
+    auto r = (*index)->Search(q);
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok() || r->facets.empty() || r->facets[0].values.empty()) return -1;
+    EXPECT_TRUE(r->facets[0].estimated) << text;
+    return r->facets[0].values[0].count;
+  };
+  // Words: 1,600 matches on a budget of 400, 1 in 4.
+  EXPECT_EQ(level_count("neglect review"), 4);
+  // A phrase or NEAR: a budget of 100. Xapian estimates a phrase's matches
+  // at a quarter of its words' (400: 1 in 4, where a budget of 400 would
+  // count exactly) and NEAR's at half (800: 1 in 8, not 1 in 2).
+  EXPECT_EQ(level_count("\"neglect review\""), 4);
+  EXPECT_EQ(level_count("neglect NEAR review"), 8);
+  EXPECT_EQ(level_count("case OR \"neglect review\""), 16) << "a phrase inside a query";
+}
+
 TEST(XapianIndexFacetTest, IndexWithoutFacetBundleStillCountsFacets) {
   testing_util::TempDir dir;
   const std::string path = dir.path() + "/index";
