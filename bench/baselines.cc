@@ -62,6 +62,7 @@
 #include "bench/records.h"
 #include "common/text.h"
 #include "scr/v1/post.pb.h"
+#include "search-service/docid_sample.h"
 #include "search-service/xapian_index.h"
 
 namespace {
@@ -77,6 +78,7 @@ constexpr int kTitleWeight = 4;
 constexpr double kAllWordsBoost = 4.0;
 using scr::bench::kListSeparator;
 using scr::bench::ToPost;
+using scr::search::DocidSample;
 
 std::string BooleanValue(const std::string& value) {
   return scr::common::TruncateUtf8(scr::common::FoldCase(scr::common::CollapseWhitespace(value)),
@@ -85,50 +87,6 @@ std::string BooleanValue(const std::string& value) {
 
 constexpr Xapian::valueno kSlotFacets = 10;
 constexpr char kFacetSeparator = '\x1e';
-
-// The service's facet sample (XapianIndex's DocidSample): about 1 in 2^level
-// runs of consecutive docids, runs of up to 64 while a database still
-// yields 64 of them, chosen by a hash of the run's index.
-class DocidSample : public Xapian::PostingSource {
- public:
-  explicit DocidSample(int level) : level_(level) {}
-  void init(const Xapian::Database& db) override {
-    last_ = db.get_lastdocid();
-    run_ = static_cast<Xapian::docid>(
-        std::clamp<uint64_t>(last_ / ((uint64_t{1} << level_) * 64), 1, 64));
-    did_ = 0;
-    set_maxweight(0);
-  }
-  Xapian::doccount get_termfreq_min() const override { return 0; }
-  Xapian::doccount get_termfreq_est() const override { return last_ >> level_; }
-  Xapian::doccount get_termfreq_max() const override { return last_; }
-  void next(double) override { Advance(did_ + 1); }
-  void skip_to(Xapian::docid did, double) override {
-    if (did > did_) Advance(did);
-  }
-  bool at_end() const override { return did_ > last_; }
-  Xapian::docid get_docid() const override { return did_; }
-  Xapian::PostingSource* clone() const override { return new DocidSample(level_); }
-
- private:
-  void Advance(Xapian::docid from) {
-    for (uint64_t d = from; d <= last_;) {
-      const uint64_t run = (d - 1) / run_;
-      uint64_t z = run + 0x9e3779b97f4a7c15ULL;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      z ^= z >> 31;
-      if ((z & ((uint64_t{1} << level_) - 1)) == 0) {
-        did_ = static_cast<Xapian::docid>(d);
-        return;
-      }
-      d = (run + 1) * run_ + 1;
-    }
-    did_ = last_ + 1;
-  }
-  const int level_;
-  Xapian::docid last_ = 0, run_ = 1, did_ = 0;
-};
 
 // The document XapianIndex builds (its TextDocument and BuildDocument; entities and simhash bands
 // aside: the synthetic posts carry none), in one thread.

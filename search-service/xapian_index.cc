@@ -37,6 +37,7 @@
 #include "common/post_merge.h"
 #include "common/text.h"
 #include "search-service/budget.h"
+#include "search-service/docid_sample.h"
 #include "search-service/task_pool.h"
 
 namespace scr::search {
@@ -68,12 +69,9 @@ constexpr int kNearDuplicateBits = 3;
 constexpr int kSimHashBands = 4;
 // Bodies shorter than this are too short to fingerprint reliably.
 constexpr size_t kMinNearDuplicateBodyBytes = 200;
-// The deepest facet sample level: level r counts about 1 in 2^r posts.
+// The deepest facet sample level: level r counts 1 in 2^r posts
+// (DocidSample).
 constexpr int kMaxSampleLevel = 12;
-// Longest run of consecutive docids a facet sample takes whole (DocidSample),
-// and the fewest runs it takes from a shard.
-constexpr Xapian::docid kMaxSampleRun = 64;
-constexpr Xapian::docid kMinSampleRuns = 64;
 
 // Separator inside multi-valued facet slots.
 constexpr char kListSeparator = '\x1f';
@@ -229,66 +227,6 @@ bool IsFunctionWord(const std::string& word) {
       "a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"};
   return kWords->count(word) > 0;
 }
-
-// A facet sample: the docids of about 1 in 2^level runs of consecutive
-// docids of each shard, the runs chosen by a hash of their index. Runs are
-// as long as kMaxSampleRun while a shard still yields kMinSampleRuns of them
-// (shorter, down to single documents, on small shards). Why runs: glass
-// reads values block by block and keeps no block cache, so a sample of
-// scattered posts reads nearly every block of the value stream; whole runs
-// share blocks. The cost: posts ingested together (a site's archive crawled
-// at once) are sampled together, which widens the error of such values'
-// estimates. Works on any index (docids only). Used as a filter, weight 0.
-class DocidSample : public Xapian::PostingSource {
- public:
-  explicit DocidSample(int level) : level_(level) {}
-
-  void init(const Xapian::Database& db) override {
-    last_ = db.get_lastdocid();
-    const uint64_t per_run = (uint64_t{1} << level_) * kMinSampleRuns;
-    run_ = static_cast<Xapian::docid>(std::clamp<uint64_t>(last_ / per_run, 1, kMaxSampleRun));
-    did_ = 0;
-    set_maxweight(0);
-  }
-  Xapian::doccount get_termfreq_min() const override { return 0; }
-  Xapian::doccount get_termfreq_est() const override { return last_ >> level_; }
-  Xapian::doccount get_termfreq_max() const override { return last_; }
-  void next(double) override { Advance(did_ + 1); }
-  void skip_to(Xapian::docid did, double) override {
-    if (did > did_) Advance(did);
-  }
-  bool at_end() const override { return did_ > last_; }
-  Xapian::docid get_docid() const override { return did_; }
-  Xapian::PostingSource* clone() const override { return new DocidSample(level_); }
-  std::string get_description() const override { return absl::StrCat("DocidSample(", level_, ")"); }
-
- private:
-  bool Chosen(uint64_t run) const {
-    uint64_t z = run + 0x9e3779b97f4a7c15ULL;  // splitmix64
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (z & ((uint64_t{1} << level_) - 1)) == 0;
-  }
-  // Moves to the first chosen docid at or after `from`.
-  void Advance(Xapian::docid from) {
-    uint64_t d = from;
-    while (d <= last_) {
-      const uint64_t run = (d - 1) / run_;
-      if (Chosen(run)) {
-        did_ = static_cast<Xapian::docid>(d);
-        return;
-      }
-      d = (run + 1) * run_ + 1;
-    }
-    did_ = last_ + 1;
-  }
-
-  const int level_;
-  Xapian::docid last_ = 0;
-  Xapian::docid run_ = 1;
-  Xapian::docid did_ = 0;
-};
 
 // Confines a match over every shard to some of them, so that one query's
 // shards can be searched side by side while Xapian still weighs every match
