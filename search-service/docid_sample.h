@@ -15,8 +15,9 @@ namespace scr::search {
 // docids of each shard. Of every block of 2^r runs it takes the one a hash of
 // the block's index picks, so a shard's sample holds last_docid / 2^r docids
 // to within one run (stratified: choosing each run on a coin of its own, as
-// this class did first, sampled up to a quarter fewer docids than 1 / 2^r at
-// some levels, and every count scaled by 2^r came out as much too low).
+// this class did first, sampled up to a quarter fewer or 40% more docids
+// than 1 / 2^r at some levels, and every count scaled by 2^r came out off by
+// as much).
 //
 // Runs are kMaxRun docids long while a shard still yields kMinRuns * 2^r of
 // them, shorter (down to single documents) on small shards. Why runs: glass
