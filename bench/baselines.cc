@@ -5,12 +5,14 @@
 //               English stemmer, STEM_SOME, positions, FLAG_SPELLING; title
 //               with prefix S and again unprefixed at weight 4; boolean terms;
 //               value slots; the serialized Post as data and, without its
-//               body, as the summary value hits are read from), replace_document
+//               body, as the summary value hits are read from; word pairs,
+//               search-service/word_pairs.h), replace_document
 //               by id term, a commit every --commit_every documents (default
 //               2000, XapianIndex::kMaxCommitDocuments: the service's largest
 //               commit). Queries go through a QueryParser set up as
 //               XapianIndex::MakeParser does, with the same flags, the same
-//               "all words boosted OR any word" query, relevance-then-date
+//               "all words boosted OR any word" query, phrases filtered by
+//               their word pairs, relevance-then-date
 //               order, facet match spies, collapse key and snippets. What the
 //               raw baseline leaves out is the service's own work: version
 //               metadata, merge with a stored copy, near-duplicate lookup,
@@ -63,6 +65,7 @@
 #include "common/text.h"
 #include "scr/v1/post.pb.h"
 #include "search-service/docid_sample.h"
+#include "search-service/word_pairs.h"
 #include "search-service/xapian_index.h"
 
 namespace {
@@ -100,6 +103,7 @@ Xapian::Document BuildDocument(Xapian::TermGenerator& indexer, const scr::v1::Po
   indexer.index_text(title, kTitleWeight);
   indexer.increase_termpos();
   indexer.index_text(body);
+  scr::search::AddWordPairs(doc);
   doc.add_boolean_term("Q" + post.id());
   for (const std::string& c : post.categories()) doc.add_boolean_term("XC" + BooleanValue(c));
   for (const std::string& t : post.tags()) doc.add_boolean_term("K" + BooleanValue(t));
@@ -213,11 +217,18 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
   Xapian::Query any = qp.parse_query(folded, flags);
   qp.set_default_op(Xapian::Query::OP_AND);
   Xapian::Query all = qp.parse_query(folded, flags);
-  Xapian::Query text =
-      all.get_description() == any.get_description()
-          ? any
-          : Xapian::Query(Xapian::Query::OP_OR,
-                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, all, kAllWordsBoost), any);
+  auto readings = [](const Xapian::Query& and_reading, const Xapian::Query& or_reading) {
+    if (and_reading.get_description() == or_reading.get_description()) return or_reading;
+    return Xapian::Query(Xapian::Query::OP_OR,
+                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, and_reading, kAllWordsBoost),
+                         or_reading);
+  };
+  // As the service on an index with word pairs (this one always has them):
+  // phrases of common words filtered by their pairs, snippets from the
+  // phrases as parsed.
+  const Xapian::Query plain = readings(all, any);
+  const Xapian::Query text =
+      readings(scr::search::WithWordPairs(all, db), scr::search::WithWordPairs(any, db));
   Xapian::Enquire enquire(db);
   enquire.set_query(text);
   enquire.set_sort_by_relevance_then_value(kSlotPublished, true);
@@ -236,6 +247,14 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
   if (q.facets) spied.add_matchspy(&spy);
   Xapian::MSet mset = enquire.get_mset(0, 10, on_main ? db.get_doccount() : 0);
   if (own_match) facet_match.get_mset(0, 0, db.get_doccount());
+  const bool rewritten = q.snippets && text.get_description() != plain.get_description();
+  Xapian::MSet highlight;
+  if (rewritten) {
+    Xapian::Enquire e(db);
+    e.set_query(plain);
+    highlight = e.get_mset(0, 0);
+  }
+  const Xapian::MSet& snippets = rewritten ? highlight : mset;
   size_t hits = 0;
   for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
     // As the service: the body-less summary value, or the whole post from
@@ -248,10 +267,10 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
           // As the service: no background model, and not SNIPPET_EXHAUSTIVE
           // (the service scores every window only for queries naming a
           // lexicon entity, which the generated mix rarely does).
-          mset.snippet(scr::common::TruncateUtf8(post.body(), 64 * 1024), 300, stemmer, 0, "\x01",
-                       "\x02", "\xE2\x80\xA6");
-      std::string t = mset.snippet(post.title(), post.title().size() * 2 + 200, stemmer, 0, "\x01",
-                                   "\x02", "\xE2\x80\xA6");
+          snippets.snippet(scr::common::TruncateUtf8(post.body(), 64 * 1024), 300, stemmer, 0,
+                           "\x01", "\x02", "\xE2\x80\xA6");
+      std::string t = snippets.snippet(post.title(), post.title().size() * 2 + 200, stemmer, 0,
+                                       "\x01", "\x02", "\xE2\x80\xA6");
       if (s.empty() && t.empty()) continue;
     }
     post.clear_body();

@@ -39,6 +39,7 @@
 #include "search-service/budget.h"
 #include "search-service/docid_sample.h"
 #include "search-service/task_pool.h"
+#include "search-service/word_pairs.h"
 
 namespace scr::search {
 namespace {
@@ -515,7 +516,8 @@ Xapian::TermGenerator MakeTextIndexer() {
 }
 
 // A new document holding the text terms of `post`: its folded title with
-// prefix S, the title again at kTitleWeight and the body, with positions.
+// prefix S, the title again at kTitleWeight and the body, with positions,
+// and their word pairs (AddWordPairs).
 // `indexer` keeps no reference to the document afterwards, so the document
 // can be handed to another thread.
 Xapian::Document TextDocument(Xapian::TermGenerator& indexer, const v1::Post& post) {
@@ -529,6 +531,7 @@ Xapian::Document TextDocument(Xapian::TermGenerator& indexer, const v1::Post& po
   indexer.increase_termpos();
   indexer.index_text(body);
   indexer.set_document(Xapian::Document());
+  AddWordPairs(doc);
   return doc;
 }
 
@@ -628,6 +631,9 @@ class Shard {
   const std::string& path() const { return path_; }
   // The shard database's UUID (set by Open; constant after).
   const std::string& uuid() const { return uuid_; }
+  // True when every document of the shard has the word pairs of the current
+  // list (kWordPairsKey; set by Open, constant after).
+  bool word_pairs() const { return word_pairs_; }
 
   // Opens (or creates) the database and starts the writer thread. Throws
   // Xapian errors.
@@ -635,6 +641,15 @@ class Shard {
     {
       absl::MutexLock lock(&write_mu_);
       OpenWriter();
+      // A shard created now (or still empty) holds only documents with word
+      // pairs; one that has posts without the key keeps phrase matching
+      // without pair filters until it is rebuilt.
+      if (writer_->get_doccount() == 0 &&
+          writer_->get_metadata(std::string(kWordPairsKey)) != WordPairsVersion()) {
+        writer_->set_metadata(std::string(kWordPairsKey), WordPairsVersion());
+        writer_->commit();
+      }
+      word_pairs_ = writer_->get_metadata(std::string(kWordPairsKey)) == WordPairsVersion();
       indexer_ = MakeTextIndexer();
       int64_t micros = 0;
       if (absl::SimpleAtoi(writer_->get_metadata("last_commit"), &micros)) last_commit_ = micros;
@@ -1082,7 +1097,8 @@ class Shard {
   }
 
   const std::string path_;
-  std::string uuid_;  // written by Open, before any reader of it
+  std::string uuid_;         // written by Open, before any reader of it
+  bool word_pairs_ = false;  // written by Open, before any reader of it
   SimHashTable* const simhashes_;
   const std::vector<Peer> peers_;
   std::atomic<uint64_t>* const generation_;
@@ -1499,6 +1515,10 @@ struct XapianIndex::Impl {
     return nullptr;
   }
 
+  // True when every shard's documents carry word pairs of the current list,
+  // so phrases get pair filters (WithWordPairs). Set by Open.
+  bool word_pairs = false;
+
   // Most matches facets are counted over exactly (XapianIndex::Open).
   int64_t max_exact_facet_matches = XapianIndex::kDefaultMaxExactFacetMatches;
 
@@ -1886,6 +1906,8 @@ struct XapianIndex::Impl {
     Xapian::QueryParser qp = MakeParser(db);
     Xapian::Query text;
     Xapian::Query any;  // the OR reading of the text
+    // The text as parsed, before WithWordPairs; empty when it is `text`.
+    Xapian::Query highlight_text;
     std::string folded;
     SynonymHighlights synonyms;
     if (!q.text.empty()) {
@@ -1896,12 +1918,19 @@ struct XapianIndex::Impl {
       any = ParseLenient(qp, folded, flags);
       qp.set_default_op(Xapian::Query::OP_AND);
       Xapian::Query all = ParseLenient(qp, folded, flags);
-      if (all.get_description() == any.get_description()) {
-        text = any;
-      } else {
-        text =
-            Xapian::Query(Xapian::Query::OP_OR,
-                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, all, kAllWordsBoost), any);
+      auto readings = [](const Xapian::Query& and_reading, const Xapian::Query& or_reading) {
+        if (and_reading.get_description() == or_reading.get_description()) return or_reading;
+        return Xapian::Query(
+            Xapian::Query::OP_OR,
+            Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, and_reading, kAllWordsBoost), or_reading);
+      };
+      text = readings(all, any);
+      if (word_pairs) {
+        // Snippets highlight phrases only where they are phrases, so they
+        // are made from the text's phrases, which pair filters may replace.
+        highlight_text = text;
+        any = WithWordPairs(any, db);
+        text = readings(WithWordPairs(all, db), any);
       }
       if (q.snippet_length > 0) synonyms = SynonymHighlightTerms(folded);
     }
@@ -2066,12 +2095,16 @@ struct XapianIndex::Impl {
     // query names, the words of their other variants.
     const Xapian::MSet* snippet_mset = &mset;
     Xapian::MSet highlight_mset;
-    if (!synonyms.terms.empty() && q.snippet_length > 0 && !page.empty()) {
-      std::vector<Xapian::Query> parts = {text};
+    const bool rewritten =
+        !highlight_text.empty() && highlight_text.get_description() != text.get_description();
+    if ((!synonyms.terms.empty() || rewritten) && q.snippet_length > 0 && !page.empty()) {
+      std::vector<Xapian::Query> parts = {rewritten ? highlight_text : text};
       for (const std::string& t : synonyms.terms) parts.emplace_back(t);
       Xapian::Enquire highlight(db);
       highlight.set_query(Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end()));
-      highlight_mset = highlight.get_mset(0, 1);
+      // Snippets need the query and its terms' statistics, which an MSet
+      // of no documents has, without a match run.
+      highlight_mset = highlight.get_mset(0, 0);
       snippet_mset = &highlight_mset;
     }
     for (size_t k = 0; k < page.size(); ++k) {
@@ -2229,6 +2262,14 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  impl->word_pairs = std::all_of(impl->shards.begin(), impl->shards.end(),
+                                 [](const std::unique_ptr<Shard>& s) { return s->word_pairs(); });
+  if (!impl->word_pairs) {
+    SCR_LOG(WARNING) << "index " << path << " has shards written before word pairs ("
+                     << kWordPairsKey << " metadata " << WordPairsVersion()
+                     << "); phrases of common words are matched without them, slower, until "
+                        "the index is rebuilt";
+  }
   if (query_threads == 0) query_threads = static_cast<int>(std::thread::hardware_concurrency());
   impl->query_threads = std::clamp(query_threads, 1, static_cast<int>(impl->shards.size()));
   if (impl->query_threads > 1)

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "tests/test_util.h"
 
 namespace scr::search {
@@ -1035,6 +1036,62 @@ TEST_P(XapianIndexTest, FacetValuesDifferingInCaseAreOneValue) {
   EXPECT_EQ(r->facets[0].values[0].value, "Policy") << "the most frequent spelling";
   EXPECT_EQ(r->facets[0].values[0].count, 5);
   EXPECT_TRUE(r->facets[0].values[0].selected);
+}
+
+// A phrase of common words is filtered by its word pairs on a new index,
+// and matched as a plain phrase on one whose shards were written before
+// word pairs; both answer alike, snippets included.
+TEST_P(XapianIndexTest, PhrasesOfCommonWordsUseWordPairsOnlyWhereEveryShardHasThem) {
+  std::vector<v1::Post> posts = {
+      MakePost("p1", "He has a plan", "He has spoken. She said he has the review in the end."),
+      MakePost("p2", "Has he?", "has he read it? He, has. the end"),
+      MakePost("p3", "In the news", "The review was in the news; he had it."),
+      MakePost("p4", "Quiet", "Nothing of the sort: it was his and has gone."),
+  };
+  // Posts with the words apart, so that the pairs are rare enough to use.
+  for (int i = 0; i < 8; ++i) {
+    posts.push_back(MakePost("apart" + std::to_string(i), "Apart", "he x has x in x the x of x"));
+  }
+  ASSERT_TRUE(index_->Upsert(posts).ok());
+  auto answer = [](XapianIndex& index, const std::string& text) {
+    SearchQuery q;
+    q.text = text;
+    q.snippet_length = 200;
+    absl::StatusOr<SearchResults> r = index.Search(q);
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<std::string> out;
+    for (const SearchHit& h : r->hits) {
+      std::string line = h.post.id();
+      for (const auto& [b, e] : h.snippet.ranges)
+        absl::StrAppend(&line, " ", h.snippet.text.substr(b, e - b));
+      out.push_back(line);
+    }
+    return std::make_pair(r->parsed_query, out);
+  };
+  const std::vector<std::string> queries = {"\"he has\"", "\"in the\" review", "\"of the\""};
+  std::vector<std::vector<std::string>> with_pairs;
+  for (const std::string& text : queries) {
+    auto [parsed, hits] = answer(*index_, text);
+    EXPECT_NE(parsed.find("XP"), std::string::npos) << text << ": " << parsed;
+    with_pairs.push_back(hits);
+  }
+  EXPECT_EQ(with_pairs[0], (std::vector<std::string>{"p2 He, has", "p1 He has he has"}))
+      << "the phrase (across a comma, as Xapian's phrases) and only it is highlighted";
+
+  // Shards written before word pairs: no key. Pairs are not used, so a
+  // post without them would still be found.
+  index_.reset();
+  for (int i = 0; i < GetParam(); ++i) {
+    Xapian::WritableDatabase(dir_.path() + "/index/shard-" + std::to_string(i))
+        .set_metadata("word_pairs", "");
+  }
+  auto reopened = XapianIndex::Open(dir_.path() + "/index", nullptr, GetParam());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  for (size_t i = 0; i < queries.size(); ++i) {
+    auto [parsed, hits] = answer(**reopened, queries[i]);
+    EXPECT_EQ(parsed.find("XP"), std::string::npos) << queries[i] << ": " << parsed;
+    EXPECT_EQ(hits, with_pairs[i]) << queries[i];
+  }
 }
 
 TEST(XapianIndexLayoutTest, BadShardCountIsInvalidArgument) {
