@@ -19,21 +19,21 @@ namespace {
 // list changes WordPairsVersion(), so indexes built with another list fall
 // back to plain phrase matching until rebuilt.
 constexpr const char* kPairWords[] = {
-    "a",       "about",   "after", "against", "all",   "also",  "an",    "and",     "another",
-    "any",     "are",     "around", "as",     "at",    "back",  "be",    "because", "been",
-    "before",  "being",   "between", "both",  "but",   "by",    "can",   "could",   "did",
-    "do",      "does",    "down",  "during",  "each",  "even",  "first", "for",     "from",
-    "get",     "going",   "had",   "has",     "have",  "he",    "her",   "here",    "him",
-    "his",     "how",     "i",     "if",      "in",    "into",  "is",    "it",      "its",
-    "just",    "last",    "like",  "made",    "make",  "many",  "may",   "me",      "more",
-    "most",    "much",    "my",    "new",     "no",    "not",   "now",   "of",      "off",
-    "on",      "one",     "only",  "or",      "other", "our",   "out",   "over",    "people",
-    "said",    "says",    "she",   "should",  "since", "so",    "some",  "still",   "such",
-    "than",    "that",    "the",   "their",   "them",  "then",  "there", "these",   "they",
-    "this",    "those",   "through", "time",  "to",    "too",   "two",   "under",   "up",
-    "us",      "very",    "was",   "way",     "we",    "well",  "were",  "what",    "when",
-    "where",   "which",   "while", "who",     "why",   "will",  "with",  "without", "would",
-    "year",    "years",   "you",   "your",
+    "a",      "about", "after",   "against", "all",   "also", "an",    "and",     "another",
+    "any",    "are",   "around",  "as",      "at",    "back", "be",    "because", "been",
+    "before", "being", "between", "both",    "but",   "by",   "can",   "could",   "did",
+    "do",     "does",  "down",    "during",  "each",  "even", "first", "for",     "from",
+    "get",    "going", "had",     "has",     "have",  "he",   "her",   "here",    "him",
+    "his",    "how",   "i",       "if",      "in",    "into", "is",    "it",      "its",
+    "just",   "last",  "like",    "made",    "make",  "many", "may",   "me",      "more",
+    "most",   "much",  "my",      "new",     "no",    "not",  "now",   "of",      "off",
+    "on",     "one",   "only",    "or",      "other", "our",  "out",   "over",    "people",
+    "said",   "says",  "she",     "should",  "since", "so",   "some",  "still",   "such",
+    "than",   "that",  "the",     "their",   "them",  "then", "there", "these",   "they",
+    "this",   "those", "through", "time",    "to",    "too",  "two",   "under",   "up",
+    "us",     "very",  "was",     "way",     "we",    "well", "were",  "what",    "when",
+    "where",  "which", "while",   "who",     "why",   "will", "with",  "without", "would",
+    "year",   "years", "you",     "your",
 };
 
 const absl::flat_hash_set<absl::string_view>& PairWords() {
@@ -85,10 +85,9 @@ Xapian::Query PhraseWithPairs(const Xapian::Query& phrase, const Xapian::Databas
     // The pair's posts are the phrase's matches: matched from the pair,
     // weighed by the two words (as the phrase is), no positions read, and
     // Xapian's estimate of the matches is the pair's exact term frequency.
-    return Xapian::Query(Xapian::Query::OP_AND_MAYBE,
-                         Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, pairs[0], 0.0),
-                         Xapian::Query(Xapian::Query::OP_AND, phrase.get_subquery(0),
-                                       phrase.get_subquery(1)));
+    return Xapian::Query(
+        Xapian::Query::OP_AND_MAYBE, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, pairs[0], 0.0),
+        Xapian::Query(Xapian::Query::OP_AND, phrase.get_subquery(0), phrase.get_subquery(1)));
   }
   return Xapian::Query(Xapian::Query::OP_FILTER, phrase,
                        pairs.size() == 1
@@ -127,8 +126,7 @@ Xapian::Query Rewrite(const Xapian::Query& query, const Xapian::Database& db, bo
 const std::string& WordPairsVersion() {
   static const std::string* version = [] {
     const std::string joined = absl::StrJoin(std::begin(kPairWords), std::end(kPairWords), " ");
-    return new std::string(
-        absl::StrCat("1:", common::Fnv1a64(joined, common::kFnvOffsetBasis)));
+    return new std::string(absl::StrCat("1:", common::Fnv1a64(joined, common::kFnvOffsetBasis)));
   }();
   return *version;
 }

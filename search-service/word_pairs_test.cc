@@ -37,8 +37,8 @@ Xapian::Document Indexed(const std::string& title, const std::string& body) {
 TEST(WordPairsTest, PairsAreAdjacentPairWordsOnly) {
   Xapian::Document doc =
       Indexed("Review of the case", "He has said the review of the case was in the news. He");
-  EXPECT_EQ(Pairs(doc), (std::set<std::string>{"XPhe has", "XPhas said", "XPsaid the",
-                                                "XPof the", "XPwas in", "XPin the"}));
+  EXPECT_EQ(Pairs(doc), (std::set<std::string>{"XPhe has", "XPhas said", "XPsaid the", "XPof the",
+                                               "XPwas in", "XPin the"}));
   // No pair across the gap between the title and the body ("case He"), none
   // with a word outside the list ("the review", "the case"), none from the
   // S-prefixed title ("Sof", "Sthe").
@@ -81,10 +81,10 @@ TEST(WordPairsTest, OnlyExactPhrasesOfTwoPairWordsGetFilters) {
     EXPECT_EQ(WithWordPairs(q, db).get_description(), q.get_description());
   }
   // Inside the operators QueryParser builds around phrases.
-  const Xapian::Query nested(Xapian::Query::OP_AND_NOT,
-                             Xapian::Query(Xapian::Query::OP_OR, Xapian::Query("review"),
-                                           phrase({"in", "the"}, 2)),
-                             Xapian::Query("neglect"));
+  const Xapian::Query nested(
+      Xapian::Query::OP_AND_NOT,
+      Xapian::Query(Xapian::Query::OP_OR, Xapian::Query("review"), phrase({"in", "the"}, 2)),
+      Xapian::Query("neglect"));
   EXPECT_EQ(WithWordPairs(nested, db).get_description(),
             "Query(((review OR (0 * XPin the#0 AND_MAYBE (in AND the))) AND_NOT neglect))");
 }
@@ -112,16 +112,24 @@ TEST(WordPairsTest, FilteredPhrasesMatchAndWeighAsPlainOnes) {
   // Posts with the words apart, so that every pair is in at most half the
   // posts of its words and is used.
   for (int i = 0; i < 100; ++i) {
-    db.add_document(Indexed("Apart", "he x has x in x the x of x to x be x there x it x is x what x up x "
-                                     "and x we x said x so"));
+    db.add_document(Indexed("Apart",
+                            "he x has x in x the x of x to x be x there x it x is x what x up x "
+                            "and x we x said x so"));
   }
   // Across the gap between title and body: no phrase, no pair.
   db.add_document(Indexed("What he", "has done"));
   db.add_document(Indexed("Said", "so he has"));
-  const std::vector<std::vector<std::string>> phrases = {
-      {"he", "has"}, {"in", "the"}, {"has", "he"}, {"the", "in"}, {"of", "the", "case"},
-      {"to", "be", "there"}, {"it", "is", "what", "it", "is"}, {"up", "and", "we"},
-      {"said", "so"}, {"the", "review", "of", "the"}, {"of", "the"}};
+  const std::vector<std::vector<std::string>> phrases = {{"he", "has"},
+                                                         {"in", "the"},
+                                                         {"has", "he"},
+                                                         {"the", "in"},
+                                                         {"of", "the", "case"},
+                                                         {"to", "be", "there"},
+                                                         {"it", "is", "what", "it", "is"},
+                                                         {"up", "and", "we"},
+                                                         {"said", "so"},
+                                                         {"the", "review", "of", "the"},
+                                                         {"of", "the"}};
   for (const auto& words : phrases) {
     const Xapian::Query plain(Xapian::Query::OP_PHRASE, words.begin(), words.end(),
                               static_cast<Xapian::termcount>(words.size()));

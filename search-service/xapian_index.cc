@@ -1526,7 +1526,8 @@ struct XapianIndex::Impl {
   // max_exact_facet_matches, or a kPositionalFacetShare-th of it when the
   // query holds a phrase or NEAR, whose every candidate costs a read of
   // its terms' positions (at 1M posts a common two-word phrase's facet
-  // match took as long as its page; PERFORMANCE.md).
+  // match took as long as its page; PERFORMANCE.md). `query` is as run: a
+  // two-word phrase WithWordPairs matches from its pair is no phrase there.
   int64_t FacetBudget(const Xapian::Query& query) const {
     if (!HasPositional(query)) return max_exact_facet_matches;
     return std::max<int64_t>(1, max_exact_facet_matches / XapianIndex::kPositionalFacetShare);
