@@ -51,7 +51,8 @@ TEST(ConvertTest, ResponseRoundTripKeepsHitsFacetsAndToken) {
   hit.snippet = {"a b c", {{2, 3}}};
   t.results.hits = {hit, hit};
   t.results.estimated_total = 5;
-  t.results.facets = {{"category", {{"x", 2, true, "X"}}}};
+  t.results.facets = {{"category", {{"x", 2, true, "X"}}},
+                      {"year", {{"2010", 16, false, ""}}, /*estimated=*/true, 8}};
   t.took_micros = 12;
   v1::SearchRequest request;
   SearchQuery q;
@@ -63,6 +64,10 @@ TEST(ConvertTest, ResponseRoundTripKeepsHitsFacetsAndToken) {
   EXPECT_EQ(out.facets(0).values(0).count(), 2);
   EXPECT_TRUE(out.facets(0).values(0).selected());
   EXPECT_EQ(out.facets(0).values(0).label(), "X");
+  EXPECT_FALSE(out.facets(0).counts_are_estimates());
+  EXPECT_EQ(out.facets(0).sampled_one_in(), 0) << "exact counts have no sample";
+  EXPECT_TRUE(out.facets(1).counts_are_estimates());
+  EXPECT_EQ(out.facets(1).sampled_one_in(), 8);
   EXPECT_EQ(out.took_micros(), 12);
   ASSERT_FALSE(out.next_page_token().empty());
   EXPECT_EQ(*DecodePageToken(request, out.next_page_token()), 2);

@@ -327,6 +327,8 @@ class FacetSpy : public Xapian::MatchSpy {
     return counts;
   }
   bool estimated() const { return scale_ != 1.0; }
+  // What each sampled document's count is multiplied by: 1 unless estimated().
+  int64_t one_in() const { return std::llround(scale_); }
   // Documents examined: every match of an unsampled match the spy sat on.
   int64_t seen() const { return seen_; }
 
@@ -2063,8 +2065,10 @@ struct XapianIndex::Impl {
       const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
       absl::flat_hash_map<std::string, int64_t> counts;
       bool estimated = false;
+      int64_t one_in = 1;
       if (place[i] >= 0) {
         estimated = spies[0]->estimated();
+        one_in = spies[0]->one_in();
         counts = spies[0]->TakeCounts(static_cast<size_t>(place[i]));
         for (size_t g = 1; g < spies.size(); ++g) {
           for (auto& [value, n] : spies[g]->TakeCounts(static_cast<size_t>(place[i]))) {
@@ -2079,6 +2083,7 @@ struct XapianIndex::Impl {
         facet_enquire.add_matchspy(&own);
         facet_enquire.get_mset(0, 0, db.get_doccount());
         estimated = own.estimated();
+        one_in = own.one_in();
         counts = own.TakeCounts(0);
       }
       static const std::vector<std::string> kNone;
@@ -2089,7 +2094,7 @@ struct XapianIndex::Impl {
           if (const common::LexiconEntry* e = lexicon->Find(v.value)) v.label = e->name;
         }
       }
-      results.facets.push_back({spec->name, std::move(values), estimated});
+      results.facets.push_back({spec->name, std::move(values), estimated, one_in});
     }
 
     // Snippets highlight the query's terms and, for lexicon entities the

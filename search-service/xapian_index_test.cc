@@ -921,6 +921,7 @@ TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
   r = (*index)->Search(narrow);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->facets[0].estimated);
+  EXPECT_EQ(r->facets[0].sample_one_in, 1);
   int64_t exact = 0;
   for (const FacetValueCount& v : r->facets[0].values) exact += v.count;
   EXPECT_EQ(exact, 5);
@@ -951,6 +952,7 @@ TEST(XapianIndexFacetTest, PhrasesAndNearAreSampledOnAQuarterOfTheBudget) {
     EXPECT_TRUE(r.ok()) << r.status();
     if (!r.ok() || r->facets.empty() || r->facets[0].values.empty()) return -1;
     EXPECT_TRUE(r->facets[0].estimated) << text;
+    EXPECT_EQ(r->facets[0].sample_one_in, r->facets[0].values[0].count) << text;
     return r->facets[0].values[0].count;
   };
   // Words: 1,600 matches on a budget of 400, 1 in 4.

@@ -417,7 +417,11 @@
           class: 'facet-count',
           // Broad queries on a large index get estimated counts.
           text: (facet.counts_are_estimates ? '\u2248\u2009' : '') + numberFormat.format(v.count),
-          title: facet.counts_are_estimates ? 'estimated count' : null,
+          title: facet.counts_are_estimates
+            ? 'estimated count' +
+              (facet.sampled_one_in ? ' (from 1 in ' + numberFormat.format(Number(facet.sampled_one_in)) +
+                ' of the matches)' : '')
+            : null,
         }));
         list.append(h('li', null, button));
       }
