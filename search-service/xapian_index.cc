@@ -1909,7 +1909,8 @@ struct XapianIndex::Impl {
     Xapian::QueryParser qp = MakeParser(db);
     Xapian::Query text;
     Xapian::Query any;  // the OR reading of the text
-    // The text as parsed, before WithWordPairs; empty when it is `text`.
+    // The text as parsed, before WithWordPairs (empty on an index without
+    // word pairs, where `text` is that already).
     Xapian::Query highlight_text;
     std::string folded;
     SynonymHighlights synonyms;
