@@ -11,7 +11,7 @@
 //               2000, XapianIndex::kMaxCommitDocuments: the service's largest
 //               commit). Queries go through a QueryParser set up as
 //               XapianIndex::MakeParser does, with the same flags, the same
-//               "all words boosted OR any word" query, phrases filtered by
+//               "all words boosted OR any word" query, phrases matched from
 //               their word pairs, relevance-then-date
 //               order, facet match spies, collapse key and snippets. What the
 //               raw baseline leaves out is the service's own work: version
@@ -217,18 +217,22 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
   Xapian::Query any = qp.parse_query(folded, flags);
   qp.set_default_op(Xapian::Query::OP_AND);
   Xapian::Query all = qp.parse_query(folded, flags);
-  auto readings = [](const Xapian::Query& and_reading, const Xapian::Query& or_reading) {
-    if (and_reading.get_description() == or_reading.get_description()) return or_reading;
+  const bool one_reading = all.get_description() == any.get_description();
+  auto readings = [one_reading](const Xapian::Query& and_reading, const Xapian::Query& or_reading) {
+    if (one_reading) return or_reading;
     return Xapian::Query(Xapian::Query::OP_OR,
                          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, and_reading, kAllWordsBoost),
                          or_reading);
   };
   // As the service on an index with word pairs (this one always has them):
-  // phrases of common words filtered by their pairs, snippets from the
-  // phrases as parsed.
+  // phrases of common words matched from their pairs, snippets from the
+  // text as parsed.
   const Xapian::Query plain = readings(all, any);
-  const Xapian::Query text =
-      readings(scr::search::WithWordPairs(all, db), scr::search::WithWordPairs(any, db));
+  bool changed = false;
+  const Xapian::Query paired_any = scr::search::WithWordPairs(any, db, &changed);
+  const Xapian::Query paired_all =
+      one_reading ? paired_any : scr::search::WithWordPairs(all, db, &changed);
+  const Xapian::Query text = changed ? readings(paired_all, paired_any) : plain;
   Xapian::Enquire enquire(db);
   enquire.set_query(text);
   enquire.set_sort_by_relevance_then_value(kSlotPublished, true);
@@ -247,7 +251,7 @@ size_t RawXapianSearch(Xapian::Database& db, const Xapian::Stem& stemmer, const 
   if (q.facets) spied.add_matchspy(&spy);
   Xapian::MSet mset = enquire.get_mset(0, 10, on_main ? db.get_doccount() : 0);
   if (own_match) facet_match.get_mset(0, 0, db.get_doccount());
-  const bool rewritten = q.snippets && text.get_description() != plain.get_description();
+  const bool rewritten = q.snippets && changed;
   Xapian::MSet highlight;
   if (rewritten) {
     Xapian::Enquire e(db);

@@ -16,7 +16,7 @@ it. Then, for every query a budget sampled (counts_are_estimates) and every
 value whose exact count is --min_count (100) or more, it takes the relative error
 |estimate - exact| / exact and z = |estimate - exact| / sqrt(x (1 - p) / p),
 the error over the binomial standard deviation of a sample of share p = 1/2^r
-(2^r read from the counts, which are all multiples of it). An unbiased sample
+(2^r as the response gives it, each facet's sampled_one_in). An unbiased sample
 of independent posts gives a median |z| near 0.67 and a p90 near 1.64.
 
 Prints one line per budget, query kind (a text with a double quote is a
@@ -37,7 +37,6 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from functools import reduce
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXACT = 1000000000
@@ -124,11 +123,10 @@ def compare(exact, estimated, min_count):
         if not sampled(got) or text not in exact:
             continue
         kind = "phrase" if '"' in text else "words"
-        counts = [int(v["count"]) for f in got["facets"] for v in f.get("values", [])]
-        scale = reduce(math.gcd, counts) if counts else 1
-        p = 1.0 / scale
-        queries.setdefault(kind, []).append(scale)
+        queries.setdefault(kind, []).append(
+            max(int(f.get("sampled_one_in", 0)) for f in got["facets"]))
         for f, ef in zip(got["facets"], exact[text]["facets"]):
+            p = 1.0 / max(1, int(f.get("sampled_one_in", 0)))
             got_values = {v["value"]: int(v["count"]) for v in f.get("values", [])}
             for v in ef.get("values", []):
                 x = int(v["count"])

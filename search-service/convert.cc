@@ -223,8 +223,8 @@ v1::SearchResponse SearchResponseToProto(TimedResults timed) {
   for (const FacetResult& f : r.facets) {
     v1::Facet* facet = out.add_facets();
     facet->set_name(f.name);
-    facet->set_counts_are_estimates(f.estimated);
-    if (f.estimated) facet->set_sampled_one_in(f.sample_one_in);
+    facet->set_counts_are_estimates(f.estimated());
+    if (f.estimated()) facet->set_sampled_one_in(f.sample_one_in);
     for (const FacetValueCount& v : f.values) {
       v1::FacetValue* value = facet->add_values();
       value->set_value(v.value);

@@ -52,7 +52,7 @@ TEST(ConvertTest, ResponseRoundTripKeepsHitsFacetsAndToken) {
   t.results.hits = {hit, hit};
   t.results.estimated_total = 5;
   t.results.facets = {{"category", {{"x", 2, true, "X"}}},
-                      {"year", {{"2010", 16, false, ""}}, /*estimated=*/true, 8}};
+                      {"year", {{"2010", 16, false, ""}}, /*sample_one_in=*/8}};
   t.took_micros = 12;
   v1::SearchRequest request;
   SearchQuery q;

@@ -72,10 +72,11 @@ struct FacetValueCount {
 struct FacetResult {
   std::string name;
   std::vector<FacetValueCount> values;
-  bool estimated = false;  // counts scaled from part of the matches
   // The counts come from 1 in this many of the matches, each multiplied by
   // it (2^r of the sample's level r); 1 when they are exact.
   int64_t sample_one_in = 1;
+  // True when the counts are scaled from part of the matches.
+  bool estimated() const { return sample_one_in > 1; }
 };
 
 struct SearchResults {

@@ -158,9 +158,11 @@ void AddWordPairs(Xapian::Document& doc) {
   }
 }
 
-Xapian::Query WithWordPairs(const Xapian::Query& query, const Xapian::Database& db) {
-  bool changed = false;
-  return Rewrite(query, db, changed);
+Xapian::Query WithWordPairs(const Xapian::Query& query, const Xapian::Database& db, bool* changed) {
+  bool rewritten = false;
+  Xapian::Query out = Rewrite(query, db, rewritten);
+  if (rewritten && changed != nullptr) *changed = true;
+  return out;
 }
 
 }  // namespace scr::search

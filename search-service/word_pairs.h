@@ -65,8 +65,10 @@ void AddWordPairs(Xapian::Document& doc);
 // through AND, OR, AND_NOT, XOR, AND_MAYBE, FILTER and MAX only; other
 // operators are kept as they are. Use only on databases all of whose shards
 // hold kWordPairsKey = WordPairsVersion(): elsewhere pairs would drop
-// matches.
-Xapian::Query WithWordPairs(const Xapian::Query& query, const Xapian::Database& db);
+// matches. Sets `*changed` (when given) to true if it rewrote anything, and
+// leaves it alone otherwise, so one flag can gather several calls.
+Xapian::Query WithWordPairs(const Xapian::Query& query, const Xapian::Database& db,
+                            bool* changed = nullptr);
 
 }  // namespace scr::search
 

@@ -1909,8 +1909,7 @@ struct XapianIndex::Impl {
     Xapian::QueryParser qp = MakeParser(db);
     Xapian::Query text;
     Xapian::Query any;  // the OR reading of the text
-    // The text as parsed, before WithWordPairs (empty on an index without
-    // word pairs, where `text` is that already).
+    // The text as parsed, when WithWordPairs changed it; empty otherwise.
     Xapian::Query highlight_text;
     std::string folded;
     SynonymHighlights synonyms;
@@ -1922,19 +1921,28 @@ struct XapianIndex::Impl {
       any = ParseLenient(qp, folded, flags);
       qp.set_default_op(Xapian::Query::OP_AND);
       Xapian::Query all = ParseLenient(qp, folded, flags);
-      auto readings = [](const Xapian::Query& and_reading, const Xapian::Query& or_reading) {
-        if (and_reading.get_description() == or_reading.get_description()) return or_reading;
+      // One reading when both are the same (a single word or phrase); the
+      // pair rewrite keeps them the same.
+      const bool one_reading = all.get_description() == any.get_description();
+      auto readings = [one_reading](const Xapian::Query& and_reading,
+                                    const Xapian::Query& or_reading) {
+        if (one_reading) return or_reading;
         return Xapian::Query(
             Xapian::Query::OP_OR,
             Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, and_reading, kAllWordsBoost), or_reading);
       };
       text = readings(all, any);
       if (word_pairs) {
-        // Snippets highlight phrases only where they are phrases, so they
-        // are made from the text's phrases, which pair filters may replace.
-        highlight_text = text;
-        any = WithWordPairs(any, db);
-        text = readings(WithWordPairs(all, db), any);
+        bool changed = false;
+        Xapian::Query paired_any = WithWordPairs(any, db, &changed);
+        Xapian::Query paired_all = one_reading ? paired_any : WithWordPairs(all, db, &changed);
+        if (changed) {
+          // Snippets highlight phrases only where they are phrases, so they
+          // are made from the text as parsed.
+          highlight_text = text;
+          any = paired_any;
+          text = readings(paired_all, any);
+        }
       }
       if (q.snippet_length > 0) synonyms = SynonymHighlightTerms(folded);
     }
@@ -2065,10 +2073,8 @@ struct XapianIndex::Impl {
       const FacetSpec* spec = FindFacet(q.facets[i]);
       const std::vector<std::string>* sel = SelectedValues(q.filter, spec->name);
       absl::flat_hash_map<std::string, int64_t> counts;
-      bool estimated = false;
       int64_t one_in = 1;
       if (place[i] >= 0) {
-        estimated = spies[0]->estimated();
         one_in = spies[0]->one_in();
         counts = spies[0]->TakeCounts(static_cast<size_t>(place[i]));
         for (size_t g = 1; g < spies.size(); ++g) {
@@ -2083,7 +2089,6 @@ struct XapianIndex::Impl {
         FacetSpy own({static_cast<size_t>(spec - kFacets)}, bundled, own_sample);
         facet_enquire.add_matchspy(&own);
         facet_enquire.get_mset(0, 0, db.get_doccount());
-        estimated = own.estimated();
         one_in = own.one_in();
         counts = own.TakeCounts(0);
       }
@@ -2095,15 +2100,14 @@ struct XapianIndex::Impl {
           if (const common::LexiconEntry* e = lexicon->Find(v.value)) v.label = e->name;
         }
       }
-      results.facets.push_back({spec->name, std::move(values), estimated, one_in});
+      results.facets.push_back({spec->name, std::move(values), one_in});
     }
 
     // Snippets highlight the query's terms and, for lexicon entities the
     // query names, the words of their other variants.
     const Xapian::MSet* snippet_mset = &mset;
     Xapian::MSet highlight_mset;
-    const bool rewritten =
-        !highlight_text.empty() && highlight_text.get_description() != text.get_description();
+    const bool rewritten = !highlight_text.empty();
     if ((!synonyms.terms.empty() || rewritten) && q.snippet_length > 0 && !page.empty()) {
       std::vector<Xapian::Query> parts = {rewritten ? highlight_text : text};
       for (const std::string& t : synonyms.terms) parts.emplace_back(t);

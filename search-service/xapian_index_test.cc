@@ -760,7 +760,7 @@ TEST(XapianIndexSideBySideTest, MatchesOneMatchOverEveryShard) {
       // An uncollapsed search counting its facets exactly saw every match,
       // split or not, so its total stays exact.
       if (!queries[i].facets.empty() && !queries[i].collapse_duplicates &&
-          !want[i].facets.empty() && !want[i].facets[0].estimated) {
+          !want[i].facets.empty() && !want[i].facets[0].estimated()) {
         EXPECT_TRUE(results[i].total_is_exact);
         EXPECT_EQ(results[i].estimated_total, want[i].estimated_total);
       }
@@ -770,7 +770,7 @@ TEST(XapianIndexSideBySideTest, MatchesOneMatchOverEveryShard) {
         const FacetResult& got = results[i].facets[f];
         const FacetResult& expected = want[i].facets[f];
         EXPECT_EQ(got.name, expected.name);
-        EXPECT_EQ(got.estimated, expected.estimated) << got.name;
+        EXPECT_EQ(got.estimated(), expected.estimated()) << got.name;
         ASSERT_EQ(got.values.size(), expected.values.size()) << got.name;
         for (size_t v = 0; v < expected.values.size(); ++v) {
           EXPECT_EQ(got.values[v].value, expected.values[v].value) << got.name;
@@ -786,7 +786,7 @@ TEST(XapianIndexSideBySideTest, MatchesOneMatchOverEveryShard) {
   // Some facet counts were sampled, some exact.
   size_t sampled = 0, exact = 0;
   for (const SearchResults& r : answers[{3, 1}]) {
-    for (const FacetResult& f : r.facets) (f.estimated ? sampled : exact) += 1;
+    for (const FacetResult& f : r.facets) (f.estimated() ? sampled : exact) += 1;
   }
   EXPECT_GT(sampled, 0u);
   EXPECT_GT(exact, 0u);
@@ -892,7 +892,7 @@ TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
   auto r = (*index)->Search(broad);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->facets.size(), 1u);
-  EXPECT_TRUE(r->facets[0].estimated);
+  EXPECT_TRUE(r->facets[0].estimated());
   ASSERT_EQ(r->facets[0].values.size(), 2u);
   EXPECT_EQ(r->facets[0].values[0].value, "common");
   int64_t total = r->facets[0].values[0].count + r->facets[0].values[1].count;
@@ -905,7 +905,7 @@ TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
   broad.collapse_duplicates = true;
   auto collapsed = (*index)->Search(broad);
   ASSERT_TRUE(collapsed.ok());
-  EXPECT_TRUE(collapsed->facets[0].estimated);
+  EXPECT_TRUE(collapsed->facets[0].estimated());
   EXPECT_EQ(collapsed->facets[0].values[0].count, r->facets[0].values[0].count);
   broad.collapse_duplicates = false;
 
@@ -913,14 +913,14 @@ TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
   broad.filter.categories = {"rare"};
   r = (*index)->Search(broad);
   ASSERT_TRUE(r.ok());
-  EXPECT_TRUE(r->facets[0].estimated);
+  EXPECT_TRUE(r->facets[0].estimated());
 
   SearchQuery narrow;
   narrow.text = "narrowword";
   narrow.facets = {"category"};
   r = (*index)->Search(narrow);
   ASSERT_TRUE(r.ok());
-  EXPECT_FALSE(r->facets[0].estimated);
+  EXPECT_FALSE(r->facets[0].estimated());
   EXPECT_EQ(r->facets[0].sample_one_in, 1);
   int64_t exact = 0;
   for (const FacetValueCount& v : r->facets[0].values) exact += v.count;
@@ -951,7 +951,7 @@ TEST(XapianIndexFacetTest, PhrasesAndNearAreSampledOnAQuarterOfTheBudget) {
     auto r = (*index)->Search(q);
     EXPECT_TRUE(r.ok()) << r.status();
     if (!r.ok() || r->facets.empty() || r->facets[0].values.empty()) return -1;
-    EXPECT_TRUE(r->facets[0].estimated) << text;
+    EXPECT_TRUE(r->facets[0].estimated()) << text;
     EXPECT_EQ(r->facets[0].sample_one_in, r->facets[0].values[0].count) << text;
     return r->facets[0].values[0].count;
   };
@@ -999,7 +999,7 @@ TEST(XapianIndexFacetTest, IndexWithoutFacetBundleStillCountsFacets) {
   auto r = (*index)->Search(broad);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->facets.size(), 1u);
-  EXPECT_TRUE(r->facets[0].estimated);
+  EXPECT_TRUE(r->facets[0].estimated());
   ASSERT_EQ(r->facets[0].values.size(), 2u);
   const int64_t total = r->facets[0].values[0].count + r->facets[0].values[1].count;
   EXPECT_GT(total, 120) << "a sample of all 200 matches, read from the facets' own slots";
@@ -1012,7 +1012,7 @@ TEST(XapianIndexFacetTest, IndexWithoutFacetBundleStillCountsFacets) {
   r = (*index)->Search(narrow);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->facets.size(), 2u);
-  ASSERT_FALSE(r->facets[1].estimated);
+  ASSERT_FALSE(r->facets[1].estimated());
   ASSERT_EQ(r->facets[1].values.size(), 1u);
   EXPECT_EQ(r->facets[1].values[0].count, 5);
   ASSERT_EQ(r->facets[0].values.size(), 2u);
