@@ -271,12 +271,12 @@ class ShardFilter : public Xapian::PostingSource {
 };
 
 // How facet counting samples a query's matches: exactly (level 0), or the
-// matches within a DocidSample of level r, counts multiplied by scale()
+// matches within a DocidSample of level r, counts multiplied by one_in()
 // (2^r).
 struct FacetSample {
   int level = 0;
   bool estimated() const { return level != 0; }
-  double scale() const { return static_cast<double>(int64_t{1} << level); }
+  int64_t one_in() const { return int64_t{1} << level; }
   // A new query for the sample (none at level 0): a query of its own for
   // each thread, as Xapian's reference counts are not atomic.
   Xapian::Query Filter() const {
@@ -286,7 +286,7 @@ struct FacetSample {
 
 // Counts the values of one or more facets (each value one string or a
 // kListSeparator list) in every document the match examines, scaled by
-// FacetSample::scale(). With the facet bundle (kSlotFacets) a document costs
+// FacetSample::one_in(). With the facet bundle (kSlotFacets) a document costs
 // one value read whatever the number of facets; without it (an index
 // written before the bundle existed) one a facet. Glass looks each value up
 // in its B-tree afresh, so reads are most of a broad faceted query.
@@ -296,7 +296,7 @@ class FacetSpy : public Xapian::MatchSpy {
   FacetSpy(std::vector<size_t> facets, bool bundled, const FacetSample& sample)
       : facets_(std::move(facets)),
         bundled_(bundled),
-        scale_(sample.scale()),
+        one_in_(sample.one_in()),
         counts_(facets_.size()) {}
   void operator()(const Xapian::Document& doc, double) override {
     ++seen_;
@@ -320,15 +320,13 @@ class FacetSpy : public Xapian::MatchSpy {
   absl::flat_hash_map<std::string, int64_t> TakeCounts(size_t i) {
     absl::flat_hash_map<std::string, int64_t> counts = std::move(counts_[i]);
     if (estimated()) {
-      for (auto& [value, count] : counts) {
-        count = std::llround(static_cast<double>(count) * scale_);
-      }
+      for (auto& [value, count] : counts) count *= one_in_;
     }
     return counts;
   }
-  bool estimated() const { return scale_ != 1.0; }
+  bool estimated() const { return one_in_ != 1; }
   // What each sampled document's count is multiplied by: 1 unless estimated().
-  int64_t one_in() const { return std::llround(scale_); }
+  int64_t one_in() const { return one_in_; }
   // Documents examined: every match of an unsampled match the spy sat on.
   int64_t seen() const { return seen_; }
 
@@ -347,7 +345,7 @@ class FacetSpy : public Xapian::MatchSpy {
 
   const std::vector<size_t> facets_;
   const bool bundled_;
-  const double scale_;
+  const int64_t one_in_;
   std::vector<absl::flat_hash_map<std::string, int64_t>> counts_;
   int64_t seen_ = 0;
 };
