@@ -155,6 +155,14 @@ wait_port() {  # wait_port FILE PID
   return 1
 }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+# page_cache LABEL OUT_JSONL: the machine's page cache and free memory as a
+# load run starts, so that a slow run can be told from an index that no
+# longer fits in the cache (DAMON and other reclaim shrink it).
+page_cache() {
+  awk -v label="$1" '/^Cached:/ {c = $2} /^MemAvailable:/ {a = $2}
+    END {printf "{\"label\": \"%s\", \"cached_kb\": %d, \"available_kb\": %d}\n", label, c, a}' \
+    /proc/meminfo >>"$2"
+}
 # CPU seconds (user + system) a running process has used since it started.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 
@@ -273,6 +281,7 @@ for n in "${size_list[@]}"; do
   if [ $one_shard = 1 ]; then
     merge_parts "$d/parts-one.jsonl" "$out/ingest1-$n.json"
     echo "--- search grpc on the one-shard index, 1 client ---"
+    page_cache grpc-1-oneshard "$out/pagecache-$n.jsonl"
     "$b/bench/scr_loadgen" --target="127.0.0.1:$sport1" --queries="$out/queries-$n.tsv" \
       --concurrency=1 --duration_s="$duration_s" --min_passes="$min_passes" --warmup_s=1 \
       --warmup_passes=1 --label=grpc-1-oneshard >"$d/load.txt"
@@ -286,6 +295,7 @@ for n in "${size_list[@]}"; do
     for c in 1 2 4 16; do
       echo "--- search $mode, $c client(s) ---"
       if [ $mode = grpc ]; then target=127.0.0.1:$sport; flag=; else target=127.0.0.1:$hport; flag=--http; fi
+      page_cache "$mode-$c" "$out/pagecache-$n.jsonl"
       "$b/bench/scr_loadgen" $flag --target="$target" --queries="$out/queries-$n.tsv" \
         --concurrency="$c" --duration_s="$duration_s" --min_passes="$([ "$c" = 1 ] && echo "$min_passes" || echo 0)" \
         --warmup_s=1 --warmup_passes=1 --label="$mode-$c" \
@@ -317,6 +327,7 @@ for n in "${size_list[@]}"; do
   pids=()
 
   echo "--- baselines: raw Xapian and SQLite FTS5; the service's index adapter in process ---"
+  page_cache baselines "$out/pagecache-$n.jsonl"
   "$b/bench/scr_bench_baselines" --posts="$d/corpus/posts.rec" --queries="$out/queries-$n.tsv" \
     --work_dir="$d/baselines" --qps_duration_s="$duration_s" --service_index="$d/search/index" \
     $([ $service_only = 1 ] && echo --skip_xapian --skip_fts5 || echo --raw_prebuilt) >"$out/baselines-$n.json"

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
@@ -143,6 +145,28 @@ TEST_F(OutboxTest, PeekLeavesOutSkippedEntriesWithoutCountingThem) {
   ASSERT_EQ(rest->size(), 2u);
   EXPECT_EQ((*rest)[0].post.id(), "b");
   EXPECT_EQ((*rest)[1].post.id(), "d");
+}
+
+TEST_F(OutboxTest, PeekSkipsRunsWithHolesAndFillsTheLimitFromLaterEntries) {
+  ASSERT_TRUE(box_->Append({Upsert("a"), Upsert("b"), Upsert("c"), Upsert("d"), Upsert("e"),
+                            Upsert("f"), Upsert("g"), Upsert("h")})
+                  .ok());
+  auto all = box_->Peek(10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 8u);
+  auto seq = [&](int i) { return (*all)[i].seq; };
+  ASSERT_TRUE(box_->Remove({seq(2)}).ok());  // c: a hole inside the skipped run
+  auto ids = [](const std::vector<OutboxEntry>& v) {
+    std::vector<std::string> out;
+    for (const OutboxEntry& e : v) out.push_back(e.post.id());
+    return out;
+  };
+  auto rest = box_->Peek(2, {seq(0), seq(1), seq(3), seq(4), seq(7) + 1000});
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(ids(*rest), (std::vector<std::string>{"f", "g"}));
+  auto gaps = box_->Peek(10, {seq(1), seq(5)});
+  ASSERT_TRUE(gaps.ok()) << gaps.status();
+  EXPECT_EQ(ids(*gaps), (std::vector<std::string>{"a", "d", "e", "g", "h"}));
 }
 
 TEST_F(OutboxTest, UnusableFileIsAClearError) {

@@ -32,6 +32,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "absl/types/span.h"
 #include "common/hash.h"
 #include "common/logging.h"
 #include "common/post_merge.h"
@@ -284,20 +285,171 @@ struct FacetSample {
   }
 };
 
+// The facet values of one shard's documents by docid (their facet bundles,
+// kSlotFacets, split), as of the shard's last commit, held in memory so that
+// counting facets reads no values: glass keeps no block cache, and reading
+// the bundles of a broad query's 20,000 sampled matches was most of its
+// time. A document's values are entries (facet index << kValueBits | value
+// id); each distinct value string is stored once, in blocks never freed
+// while the table lives, so that Value() views stay valid across reloads. A
+// document costs 5 bytes and 4 a value; a replaced document's old entries
+// stay until the next load. Written by the shard's writer thread after each
+// commit, read by searches. Thread-safe.
+class FacetTable {
+ public:
+  static constexpr int kValueBits = 29;
+  static constexpr uint32_t kValueMask = (uint32_t{1} << kValueBits) - 1;
+  static_assert(std::size(kFacets) <= (1 << (32 - kValueBits)));
+
+  // Replaces the table with the bundles stored in `db`; a document without
+  // one is unknown. Searches may read the table meanwhile (they see the
+  // old one). Throws Xapian errors.
+  void Load(const Xapian::Database& db, const std::string& name) {
+    Docs docs;
+    std::vector<std::pair<Xapian::docid, std::string>> chunk;
+    auto flush = [&] {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [did, bundle] : chunk) SetLocked(docs, did, bundle);
+      chunk.clear();
+    };
+    size_t n = 0;
+    for (auto it = db.valuestream_begin(kSlotFacets); it != db.valuestream_end(kSlotFacets); ++it) {
+      chunk.emplace_back(it.get_docid(), *it);
+      ++n;
+      if (chunk.size() == 4096) flush();
+    }
+    flush();
+    docs.begin.shrink_to_fit();
+    docs.count.shrink_to_fit();
+    docs.entries.shrink_to_fit();
+    absl::MutexLock lock(&mu_);
+    docs_ = std::move(docs);
+    SCR_LOG(INFO) << "facet table of " << name << ": " << n << " documents, "
+                  << docs_.entries.size() << " values, " << strings_.size() << " distinct, "
+                  << bytes_ << " bytes of them";
+  }
+
+  // Sets the bundles of written documents; an empty string (no bundle is
+  // empty: it holds the separators) forgets a deleted one, so that a search
+  // still on the revision before its deletion reads its value instead.
+  void Set(const std::vector<std::pair<Xapian::docid, std::string>>& writes) {
+    if (writes.empty()) return;
+    absl::MutexLock lock(&mu_);
+    for (const auto& [did, bundle] : writes) SetLocked(docs_, did, bundle);
+  }
+
+  // Calls f(entry) for each facet value of local docid `did` under the
+  // table's lock (f must not call the table); false when the table does not
+  // know the document.
+  template <typename F>
+  bool ForEachValue(Xapian::docid did, const F& f) const {
+    absl::ReaderMutexLock lock(&mu_);
+    if (did >= docs_.count.size() || docs_.count[did] == kUnknown) return false;
+    const uint32_t* e = docs_.entries.data() + docs_.begin[did];
+    for (uint8_t i = 0; i < docs_.count[did]; ++i) f(e[i]);
+    return true;
+  }
+
+  // The string of an entry's value id; valid while the table lives.
+  absl::string_view Value(uint32_t entry) const {
+    absl::ReaderMutexLock lock(&mu_);
+    return strings_[(entry & kValueMask) - 1];
+  }
+
+ private:
+  static constexpr uint8_t kUnknown = 0xff;  // also: more values than fit
+  static constexpr size_t kBlockBytes = 1 << 20;
+
+  struct Docs {
+    std::vector<uint32_t> begin;  // by docid, into entries
+    std::vector<uint8_t> count;   // by docid; kUnknown: not known
+    std::vector<uint32_t> entries;
+  };
+
+  void SetLocked(Docs& docs, Xapian::docid did, absl::string_view bundle)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (did >= docs.count.size()) {
+      if (bundle.empty()) return;
+      const size_t size = std::max<size_t>(did + 1, docs.count.size() * 3 / 2);
+      docs.begin.resize(size, 0);
+      docs.count.resize(size, kUnknown);
+    }
+    docs.count[did] = kUnknown;
+    if (bundle.empty()) return;
+    const size_t begin = docs.entries.size();
+    uint32_t facet = 0;
+    for (absl::string_view field : absl::StrSplit(bundle, kFacetSeparator)) {
+      if (facet < std::size(kFacets)) {
+        for (absl::string_view v : absl::StrSplit(field, kListSeparator, absl::SkipEmpty())) {
+          docs.entries.push_back((facet << kValueBits) | InternLocked(v));
+        }
+      }
+      ++facet;
+    }
+    const size_t count = docs.entries.size() - begin;
+    if (count >= kUnknown) {
+      docs.entries.resize(begin);  // read from the document instead
+      return;
+    }
+    docs.begin[did] = static_cast<uint32_t>(begin);
+    docs.count[did] = static_cast<uint8_t>(count);
+  }
+
+  uint32_t InternLocked(absl::string_view value) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = interned_.find(value);
+    if (it != interned_.end()) return it->second;
+    if (blocks_.empty() || block_used_ + value.size() > block_size_) {
+      block_size_ = std::max(kBlockBytes, value.size());
+      blocks_.push_back(std::make_unique<char[]>(block_size_));
+      block_used_ = 0;
+    }
+    char* at = blocks_.back().get() + block_used_;
+    std::memcpy(at, value.data(), value.size());
+    block_used_ += value.size();
+    bytes_ += value.size();
+    const absl::string_view kept(at, value.size());
+    strings_.push_back(kept);
+    const uint32_t id = static_cast<uint32_t>(strings_.size());
+    interned_.emplace(kept, id);
+    return id;
+  }
+
+  mutable absl::Mutex mu_;
+  Docs docs_ ABSL_GUARDED_BY(mu_);
+  // Every distinct value string ever seen, by id - 1, in blocks_.
+  std::vector<absl::string_view> strings_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<absl::string_view, uint32_t> interned_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<char[]>> blocks_ ABSL_GUARDED_BY(mu_);
+  size_t block_size_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t block_used_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 // Counts the values of one or more facets (each value one string or a
 // kListSeparator list) in every document the match examines, scaled by
-// FacetSample::one_in(). With the facet bundle (kSlotFacets) a document costs
-// one value read whatever the number of facets; without it (an index
-// written before the bundle existed) one a facet. Glass looks each value up
-// in its B-tree afresh, so reads are most of a broad faceted query.
+// FacetSample::one_in(). A document the facet tables know (a match run
+// shard by shard, see set_shard) costs no value read; otherwise, with the
+// facet bundle (kSlotFacets) one whatever the number of facets, and
+// without it (an index written before the bundle existed) one a facet.
+// Glass looks each value up in its B-tree afresh, so reads were most of a
+// broad faceted query. One spy serves one thread at a time.
 class FacetSpy : public Xapian::MatchSpy {
  public:
   // `facets` are indexes into kFacets.
-  FacetSpy(std::vector<size_t> facets, bool bundled, const FacetSample& sample)
+  // With `tables` (one a shard, in the order of the shards of the database
+  // the spy's match runs on; only with `bundled`), a document of the shard
+  // set_shard() names that the tables know costs no value read: its values
+  // are counted by id, and the ids are turned into strings once, when the
+  // counts are taken.
+  FacetSpy(std::vector<size_t> facets, bool bundled, const FacetSample& sample,
+           absl::Span<const std::unique_ptr<FacetTable>> tables = {})
       : facets_(std::move(facets)),
         bundled_(bundled),
+        tables_(bundled ? tables : absl::Span<const std::unique_ptr<FacetTable>>()),
         one_in_(sample.one_in()),
-        counts_(facets_.size()) {}
+        counts_(facets_.size()) {
+    for (size_t f : facets_) wanted_[f] = true;
+  }
   void operator()(const Xapian::Document& doc, double) override {
     ++seen_;
     if (!bundled_) {
@@ -306,18 +458,40 @@ class FacetSpy : public Xapian::MatchSpy {
       }
       return;
     }
-    const std::string bundle = doc.get_value(kSlotFacets);
-    std::array<absl::string_view, std::size(kFacets)> fields;
-    size_t n = 0;
-    for (absl::string_view field : absl::StrSplit(bundle, kFacetSeparator)) {
-      if (n < fields.size()) fields[n++] = field;
+    if (shard_ >= 0) {
+      const uint64_t shard = uint64_t{static_cast<uint32_t>(shard_)} << 32;
+      const bool known =
+          tables_[static_cast<size_t>(shard_)]->ForEachValue(doc.get_docid(), [&](uint32_t entry) {
+            if (wanted_[entry >> FacetTable::kValueBits]) ++by_value_[shard | entry];
+          });
+      if (known) return;
     }
-    for (size_t i = 0; i < facets_.size(); ++i) Count(i, fields[facets_[i]]);
+    CountBundle(doc.get_value(kSlotFacets), 1);
   }
+  // True when the spy can count by facet table (see set_shard).
+  bool uses_tables() const { return !tables_.empty(); }
+  // The shard (index into the tables) of every document the spy sees until
+  // the next call, or -1 for documents of any shard, whose values are read.
+  // Xapian 1.4 gives a spy each document's docid within its own shard.
+  void set_shard(int shard) { shard_ = uses_tables() ? shard : -1; }
   // The counts of the i-th facet, moved out: those of the sampled
   // documents, scaled to all matches when the spy sampled (and then
   // estimated() is true).
   absl::flat_hash_map<std::string, int64_t> TakeCounts(size_t i) {
+    for (const auto& [key, n] : by_value_) {
+      const uint32_t entry = static_cast<uint32_t>(key);
+      const absl::string_view value = tables_[key >> 32]->Value(entry);
+      for (size_t f = 0; f < facets_.size(); ++f) {
+        if (facets_[f] != entry >> FacetTable::kValueBits) continue;
+        auto it = counts_[f].find(value);
+        if (it == counts_[f].end()) {
+          counts_[f].emplace(std::string(value), n);
+        } else {
+          it->second += n;
+        }
+      }
+    }
+    by_value_.clear();
     absl::flat_hash_map<std::string, int64_t> counts = std::move(counts_[i]);
     if (estimated()) {
       for (auto& [value, count] : counts) count *= one_in_;
@@ -331,20 +505,36 @@ class FacetSpy : public Xapian::MatchSpy {
   int64_t seen() const { return seen_; }
 
  private:
-  void Count(size_t i, absl::string_view value) {
+  // Counts `n` documents with facet bundle `bundle`.
+  void CountBundle(absl::string_view bundle, int64_t n) {
+    std::array<absl::string_view, std::size(kFacets)> fields;
+    size_t k = 0;
+    for (absl::string_view field : absl::StrSplit(bundle, kFacetSeparator)) {
+      if (k < fields.size()) fields[k++] = field;
+    }
+    for (size_t i = 0; i < facets_.size(); ++i) Count(i, fields[facets_[i]], n);
+  }
+
+  void Count(size_t i, absl::string_view value, int64_t n = 1) {
     auto& counts = counts_[i];
     for (absl::string_view v : absl::StrSplit(value, kListSeparator, absl::SkipEmpty())) {
       auto it = counts.find(v);
       if (it == counts.end()) {
-        counts.emplace(std::string(v), 1);
+        counts.emplace(std::string(v), n);
       } else {
-        ++it->second;
+        it->second += n;
       }
     }
   }
 
   const std::vector<size_t> facets_;
   const bool bundled_;
+  const absl::Span<const std::unique_ptr<FacetTable>> tables_;
+  // By kFacets index: whether facets_ holds it.
+  std::array<bool, 1 << (32 - FacetTable::kValueBits)> wanted_{};
+  int shard_ = -1;
+  // Documents counted by (shard << 32 | table entry), not yet in counts_.
+  absl::flat_hash_map<uint64_t, int64_t> by_value_;
   const int64_t one_in_;
   std::vector<absl::flat_hash_map<std::string, int64_t>> counts_;
   int64_t seen_ = 0;
@@ -597,15 +787,17 @@ class Shard {
     const SimHashTable* simhashes;
   };
 
-  // This shard keeps `simhashes` (not owned) for its documents. `generation`
+  // This shard keeps `simhashes` and `facets` (not owned) for its
+  // documents, `facets` as of its last commit. `generation`
   // (not owned) is bumped after every commit; every commit first waits on
   // `pause` (not owned). `lexicon` (not owned) is written as synonyms when
   // `keeps_synonyms`.
-  Shard(std::string path, SimHashTable* simhashes, std::vector<Peer> peers,
+  Shard(std::string path, SimHashTable* simhashes, FacetTable* facets, std::vector<Peer> peers,
         std::atomic<uint64_t>* generation, CommitPause* pause, const common::Lexicon* lexicon,
         bool keeps_synonyms)
       : path_(std::move(path)),
         simhashes_(simhashes),
+        facets_(facets),
         peers_(std::move(peers)),
         generation_(generation),
         pause_(pause),
@@ -768,11 +960,12 @@ class Shard {
   }
 
   // Also reloads the SimHash table, which may hold the writes of a group
-  // that failed.
+  // that failed, and the facet table.
   void OpenWriter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) {
     writer_ = std::make_unique<Xapian::WritableDatabase>(
         path_, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
     simhashes_->Load(*writer_, kSlotSimHash);
+    facets_->Load(*writer_, path_);
     const std::string prefix = VersionKey("");
     version_keys_ = writer_->metadata_keys_begin(prefix) != writer_->metadata_keys_end(prefix);
   }
@@ -792,6 +985,10 @@ class Shard {
     writer_->set_metadata("last_commit", absl::StrCat(now));
     pause_->WaitBeforeCommit(kMaxCommitPause);
     writer_->commit();
+    // Before readers are told to reopen, so that one on the new revision
+    // finds its documents' bundles.
+    facets_->Set(group_facets_);
+    group_facets_.clear();
     last_commit_ = now;
     revision_ = writer_->get_revision();
     generation_->fetch_add(1);
@@ -893,6 +1090,7 @@ class Shard {
     group_posts_.clear();
     group_index_.clear();
     group_replaced_.clear();
+    group_facets_.clear();
     committed_stale_ = true;
   }
 
@@ -1055,12 +1253,14 @@ class Shard {
       Xapian::Document doc =
           BuildDocument(merged, prebuilt ? std::move(w.texts[i]) : TextDocument(indexer_, merged));
       CountSpellings(doc, spellings);
-      if (stored.did != 0) {
-        writer_->replace_document(stored.did, doc);
-        simhashes_->Set(stored.did, IndexedSimHash(merged));
+      Xapian::docid did = stored.did;
+      if (did != 0) {
+        writer_->replace_document(did, doc);
       } else {
-        simhashes_->Set(writer_->add_document(doc), IndexedSimHash(merged));
+        did = writer_->add_document(doc);
       }
+      simhashes_->Set(did, IndexedSimHash(merged));
+      group_facets_.emplace_back(did, doc.get_value(kSlotFacets));
       NoteGroupWrite(post.id(), &merged);
       versions[post.id()] = post.version();
       outcomes.push_back(existing ? WriteOutcome::kUpdated : WriteOutcome::kCreated);
@@ -1084,6 +1284,7 @@ class Shard {
       if (exists) {
         writer_->delete_document(doc.did);
         simhashes_->Set(doc.did, 0);
+        group_facets_.emplace_back(doc.did, std::string());
         group_replaced_.insert(doc.did);
         NoteGroupWrite(d.id, nullptr);
       }
@@ -1100,6 +1301,9 @@ class Shard {
   std::string uuid_;         // written by Open, before any reader of it
   bool word_pairs_ = false;  // written by Open, before any reader of it
   SimHashTable* const simhashes_;
+  FacetTable* const facets_;
+  // The facet bundles the current group wrote, for facets_ once committed.
+  std::vector<std::pair<Xapian::docid, std::string>> group_facets_ ABSL_GUARDED_BY(write_mu_);
   const std::vector<Peer> peers_;
   std::atomic<uint64_t>* const generation_;
   CommitPause* const pause_;
@@ -1150,10 +1354,11 @@ struct XapianIndex::Impl {
   }
   const common::Lexicon* lexicon = nullptr;
 
-  // The shards, which readers open together, and their SimHash tables (one
-  // a shard, in the same order; declared first, so that they outlive the
-  // shards' writer threads).
+  // The shards, which readers open together, and their SimHash and facet
+  // tables (one a shard, in the same order; declared first, so that they
+  // outlive the shards' writer threads).
   std::vector<std::unique_ptr<SimHashTable>> simhashes;
+  std::vector<std::unique_ptr<FacetTable>> facet_tables;
   std::vector<std::unique_ptr<Shard>> shards;
 
   // Readers are pooled: each is used by one thread at a time and reopened
@@ -1567,6 +1772,33 @@ struct XapianIndex::Impl {
     return db.get_value_freq(kSlotFacets) == db.get_doccount();
   }
 
+  // Runs the facet match of `query` (FacetMatch) on `db`, every shard of
+  // the index, for `spy`; with `uuids`, only those shards' documents. A spy
+  // that counts by facet table gets one match a shard (each filtered to its
+  // shard), so that it knows every document's shard.
+  void CountFacets(Xapian::Database& db, const Xapian::Query& query, const FacetSample& sample,
+                   FacetSpy& spy, const std::vector<std::string>& uuids = {}) const {
+    auto only = [](const Xapian::Query& q, std::vector<std::string> chosen) {
+      return Xapian::Query(Xapian::Query::OP_FILTER, q,
+                           Xapian::Query((new ShardFilter(std::move(chosen)))->release()));
+    };
+    if (!spy.uses_tables()) {
+      Xapian::Enquire enquire = FacetMatch(db, uuids.empty() ? query : only(query, uuids), sample);
+      enquire.add_matchspy(&spy);
+      enquire.get_mset(0, 0, db.get_doccount());
+      return;
+    }
+    for (size_t k = 0; k < shards.size(); ++k) {
+      const std::string& uuid = shards[k]->uuid();
+      if (!uuids.empty() && std::find(uuids.begin(), uuids.end(), uuid) == uuids.end()) continue;
+      spy.set_shard(static_cast<int>(k));
+      Xapian::Enquire enquire = FacetMatch(db, only(query, {uuid}), sample);
+      enquire.add_matchspy(&spy);
+      enquire.get_mset(0, 0, db.get_doccount());
+    }
+    spy.set_shard(-1);
+  }
+
   // A match of `query`, filtered to `sample`, for facet spies: unweighted
   // (BoolWeight) and without collapse or sorting.
   static Xapian::Enquire FacetMatch(Xapian::Database& db, const Xapian::Query& query,
@@ -1839,17 +2071,10 @@ struct XapianIndex::Impl {
                                        FacetSample sample, FacetSpy* spy,
                                        std::vector<std::string> uuids = {}) {
     side_by_side_searches.fetch_add(1);
-    return Beside::Start(
-        *query_pool, [&db, serialised = query.serialise(), sample, spy, uuids = std::move(uuids)] {
-          Xapian::Query q = Xapian::Query::unserialise(serialised);
-          if (!uuids.empty()) {
-            q = Xapian::Query(Xapian::Query::OP_FILTER, q,
-                              Xapian::Query((new ShardFilter(uuids))->release()));
-          }
-          Xapian::Enquire enquire = FacetMatch(db, q, sample);
-          enquire.add_matchspy(spy);
-          enquire.get_mset(0, 0, db.get_doccount());
-        });
+    return Beside::Start(*query_pool, [this, &db, serialised = query.serialise(), sample, spy,
+                                       uuids = std::move(uuids)] {
+      CountFacets(db, Xapian::Query::unserialise(serialised), sample, *spy, uuids);
+    });
   }
 
   // The UUIDs of group g of `groups`: the shards i with i % groups == g.
@@ -1978,7 +2203,8 @@ struct XapianIndex::Impl {
     }
     // The spies counting `shared`: one, or one per facet group beside.
     std::vector<std::unique_ptr<FacetSpy>> spies;
-    std::optional<Xapian::Enquire> facet_match;
+    // The spy of a facet match of its own after the page's, unsplit.
+    FacetSpy* facet_match = nullptr;
     std::vector<std::shared_ptr<Beside>> facets_beside;
     // Declared after `spies`, so that it runs first: a facet match still
     // running beside is waited for (or never started) before its spy goes.
@@ -1990,13 +2216,12 @@ struct XapianIndex::Impl {
     if (!shared.empty()) {
       const size_t groups = any_spy_on_main ? 1 : std::max<size_t>(facet_dbs.size(), 1);
       for (size_t g = 0; g < groups; ++g) {
-        spies.push_back(std::make_unique<FacetSpy>(shared, bundled, sample));
+        spies.push_back(std::make_unique<FacetSpy>(shared, bundled, sample, facet_tables));
       }
       if (any_spy_on_main) {
         enquire.add_matchspy(spies[0].get());
       } else if (facet_dbs.empty()) {
-        facet_match.emplace(FacetMatch(db, query, sample));
-        facet_match->add_matchspy(spies[0].get());
+        facet_match = spies[0].get();
       } else {
         for (size_t g = 0; g < groups; ++g) {
           facets_beside.push_back(
@@ -2038,7 +2263,7 @@ struct XapianIndex::Impl {
         collapsed_elsewhere.resize(static_cast<size_t>(q.limit));
       }
     }
-    if (facet_match) facet_match->get_mset(0, 0, db.get_doccount());
+    if (facet_match != nullptr) CountFacets(db, query, sample, *facet_match);
     // The last started first: it is the likeliest not yet taken by a pool
     // thread, and then runs here while the pool works on the others.
     for (auto b = facets_beside.rbegin(); b != facets_beside.rend(); ++b) (*b)->Join();
@@ -2083,10 +2308,8 @@ struct XapianIndex::Impl {
       } else {
         Xapian::Query fq = Combine(text, FilterQuery(q.filter, spec->name));
         const FacetSample own_sample = SampleFor(db, fq);
-        Xapian::Enquire facet_enquire = FacetMatch(db, fq, own_sample);
-        FacetSpy own({static_cast<size_t>(spec - kFacets)}, bundled, own_sample);
-        facet_enquire.add_matchspy(&own);
-        facet_enquire.get_mset(0, 0, db.get_doccount());
+        FacetSpy own({static_cast<size_t>(spec - kFacets)}, bundled, own_sample, facet_tables);
+        CountFacets(db, fq, own_sample, own);
         one_in = own.one_in();
         counts = own.TakeCounts(0);
       }
@@ -2257,6 +2480,7 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
     if (!paths.ok()) return paths.status();
     for (size_t i = 0; i < paths->size(); ++i) {
       impl->simhashes.push_back(std::make_unique<SimHashTable>());
+      impl->facet_tables.push_back(std::make_unique<FacetTable>());
     }
     for (size_t i = 0; i < paths->size(); ++i) {
       std::vector<Shard::Peer> peers;
@@ -2264,8 +2488,8 @@ absl::StatusOr<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::string
         if (j != i) peers.push_back({(*paths)[j], impl->simhashes[j].get()});
       }
       impl->shards.push_back(std::make_unique<Shard>(
-          (*paths)[i], impl->simhashes[i].get(), std::move(peers), &impl->generation,
-          &impl->commit_pause, impl->lexicon, /*keeps_synonyms=*/i == 0));
+          (*paths)[i], impl->simhashes[i].get(), impl->facet_tables[i].get(), std::move(peers),
+          &impl->generation, &impl->commit_pause, impl->lexicon, /*keeps_synonyms=*/i == 0));
       impl->shards.back()->Open();
     }
     return absl::OkStatus();

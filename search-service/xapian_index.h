@@ -75,8 +75,10 @@ class XapianIndex : public Index {
 
   static constexpr int kMaxShards = 64;
   static constexpr int64_t kDefaultMaxExactFacetMatches = 20000;
-  // The divisor of max_exact_facet_matches for phrase and NEAR queries.
-  static constexpr int64_t kPositionalFacetShare = 4;
+  // The divisor of max_exact_facet_matches for phrase and NEAR queries:
+  // with facet values read from memory, a candidate's position check is
+  // nearly all that a facet match spends on it.
+  static constexpr int64_t kPositionalFacetShare = 8;
   // Most documents a shard applies in one commit. A shard's part of a bigger
   // Upsert or Delete is applied in several commits of near-equal size, one
   // after another; the call returns once all of them are durable. (Xapian

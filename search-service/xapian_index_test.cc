@@ -930,7 +930,7 @@ TEST(XapianIndexFacetTest, BroadQueriesGetEstimatedFacetCounts) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(XapianIndexFacetTest, PhrasesAndNearAreSampledOnAQuarterOfTheBudget) {
+TEST(XapianIndexFacetTest, PhrasesAndNearAreSampledOnAnEighthOfTheBudget) {
   testing_util::TempDir dir;
   // 1,600 posts that all hold the phrase "neglect review"; each has a tag of
   // its own, so a sampled post's tag counts 2^r, r the sample's level.
@@ -957,12 +957,14 @@ TEST(XapianIndexFacetTest, PhrasesAndNearAreSampledOnAQuarterOfTheBudget) {
   };
   // Words: 1,600 matches on a budget of 400, 1 in 4.
   EXPECT_EQ(level_count("neglect review"), 4);
-  // A phrase or NEAR: a budget of 100. Xapian estimates a phrase's matches
-  // at a quarter of its words' (400: 1 in 4, where a budget of 400 would
-  // count exactly) and NEAR's at half (800: 1 in 8, not 1 in 2).
-  EXPECT_EQ(level_count("\"neglect review\""), 4);
-  EXPECT_EQ(level_count("neglect NEAR review"), 8);
-  EXPECT_EQ(level_count("case OR \"neglect review\""), 16) << "a phrase inside a query";
+  // A phrase or NEAR: a budget of 50 (XapianIndex::kPositionalFacetShare).
+  // Xapian estimates a phrase's matches at a quarter of its words' (400: 1
+  // in 8, where a budget of 400 would count exactly) and NEAR's at half
+  // (800: 1 in 16, not 1 in 2).
+  static_assert(XapianIndex::kPositionalFacetShare == 8);
+  EXPECT_EQ(level_count("\"neglect review\""), 8);
+  EXPECT_EQ(level_count("neglect NEAR review"), 16);
+  EXPECT_EQ(level_count("case OR \"neglect review\""), 32) << "a phrase inside a query";
 }
 
 TEST(XapianIndexFacetTest, IndexWithoutFacetBundleStillCountsFacets) {
@@ -1038,6 +1040,54 @@ TEST_P(XapianIndexTest, FacetValuesDifferingInCaseAreOneValue) {
   EXPECT_EQ(r->facets[0].values[0].value, "Policy") << "the most frequent spelling";
   EXPECT_EQ(r->facets[0].values[0].count, 5);
   EXPECT_TRUE(r->facets[0].values[0].selected);
+}
+
+// Facet counts come from each shard's in-memory table of facet bundles
+// when the facets get a match of their own (collapsed here); the table
+// follows replacements, deletions and a reopen, and counts as reading the
+// values does.
+TEST_P(XapianIndexTest, FacetCountsFollowReplacementsDeletionsAndReopens) {
+  std::vector<v1::Post> posts;
+  for (int i = 0; i < 6; ++i) {
+    v1::Post p = MakePost("n" + std::to_string(i), "Budget " + std::to_string(i), "budget text");
+    p.add_categories(i < 3 ? "Health" : "Schools");
+    posts.push_back(p);
+  }
+  ASSERT_TRUE(index_->Upsert(posts).ok());
+  auto counts = [](XapianIndex& index, bool collapse) {
+    SearchQuery q;
+    q.text = "budget";
+    q.facets = {"category"};
+    q.collapse_duplicates = collapse;
+    auto r = index.Search(q);
+    std::map<std::string, int64_t> out;
+    if (!r.ok() || r->facets.size() != 1) return out;
+    for (const auto& v : r->facets[0].values) out[v.value] = v.count;
+    return out;
+  };
+  using Counts = std::map<std::string, int64_t>;
+  EXPECT_EQ(counts(*index_, true), (Counts{{"Health", 3}, {"Schools", 3}}));
+  // A newer sighting of n0 adds its category to the stored ones (merge).
+  v1::Post moved = posts[0];
+  moved.set_version(2);
+  moved.clear_categories();
+  moved.add_categories("Schools");
+  ASSERT_TRUE(index_->Upsert({moved}).ok());
+  EXPECT_EQ(counts(*index_, true), (Counts{{"Health", 3}, {"Schools", 4}}));
+  auto deleted = index_->Delete({Deletion{"n1", 3}});
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ((*deleted)[0], WriteOutcome::kDeleted);
+  const Counts after{{"Health", 2}, {"Schools", 4}};
+  EXPECT_EQ(counts(*index_, true), after);
+  EXPECT_EQ(counts(*index_, false), after);
+  index_.reset();
+  auto reopened = XapianIndex::Open(dir_.path() + "/index", nullptr, GetParam());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(counts(**reopened, true), after);
+  v1::Post added = MakePost("n6", "Budget 6", "budget text");
+  added.add_categories("Health");
+  ASSERT_TRUE((*reopened)->Upsert({added}).ok());
+  EXPECT_EQ(counts(**reopened, true), (Counts{{"Health", 3}, {"Schools", 4}}));
 }
 
 // A phrase of common words is filtered by its word pairs on a new index,
