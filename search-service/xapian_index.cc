@@ -285,6 +285,21 @@ struct FacetSample {
   }
 };
 
+// Calls f(facet, value) for every value of a facet bundle (kSlotFacets):
+// `facet` indexes kFacets, and a list field (kListSeparator) gives each of
+// its non-empty values.
+template <typename F>
+void ForEachBundleValue(absl::string_view bundle, const F& f) {
+  size_t facet = 0;
+  for (absl::string_view field : absl::StrSplit(bundle, kFacetSeparator)) {
+    if (facet >= std::size(kFacets)) break;
+    for (absl::string_view v : absl::StrSplit(field, kListSeparator, absl::SkipEmpty())) {
+      f(facet, v);
+    }
+    ++facet;
+  }
+}
+
 // The facet values of one shard's documents by docid (their facet bundles,
 // kSlotFacets, split), as of the shard's last commit, held in memory so that
 // counting facets reads no values: glass keeps no block cache, and reading
@@ -377,15 +392,10 @@ class FacetTable {
     docs.count[did] = kUnknown;
     if (bundle.empty()) return;
     const size_t begin = docs.entries.size();
-    uint32_t facet = 0;
-    for (absl::string_view field : absl::StrSplit(bundle, kFacetSeparator)) {
-      if (facet < std::size(kFacets)) {
-        for (absl::string_view v : absl::StrSplit(field, kListSeparator, absl::SkipEmpty())) {
-          docs.entries.push_back((facet << kValueBits) | InternLocked(v));
-        }
-      }
-      ++facet;
-    }
+    ForEachBundleValue(
+        bundle, [&](size_t facet, absl::string_view v) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          docs.entries.push_back((static_cast<uint32_t>(facet) << kValueBits) | InternLocked(v));
+        });
     const size_t count = docs.entries.size() - begin;
     if (count >= kUnknown) {
       docs.entries.resize(begin);  // read from the document instead
@@ -466,7 +476,7 @@ class FacetSpy : public Xapian::MatchSpy {
           });
       if (known) return;
     }
-    CountBundle(doc.get_value(kSlotFacets), 1);
+    CountBundle(doc.get_value(kSlotFacets));
   }
   // True when the spy can count by facet table (see set_shard).
   bool uses_tables() const { return !tables_.empty(); }
@@ -480,16 +490,7 @@ class FacetSpy : public Xapian::MatchSpy {
   absl::flat_hash_map<std::string, int64_t> TakeCounts(size_t i) {
     for (const auto& [key, n] : by_value_) {
       const uint32_t entry = static_cast<uint32_t>(key);
-      const absl::string_view value = tables_[key >> 32]->Value(entry);
-      for (size_t f = 0; f < facets_.size(); ++f) {
-        if (facets_[f] != entry >> FacetTable::kValueBits) continue;
-        auto it = counts_[f].find(value);
-        if (it == counts_[f].end()) {
-          counts_[f].emplace(std::string(value), n);
-        } else {
-          it->second += n;
-        }
-      }
+      AddToFacet(entry >> FacetTable::kValueBits, tables_[key >> 32]->Value(entry), n);
     }
     by_value_.clear();
     absl::flat_hash_map<std::string, int64_t> counts = std::move(counts_[i]);
@@ -505,25 +506,34 @@ class FacetSpy : public Xapian::MatchSpy {
   int64_t seen() const { return seen_; }
 
  private:
-  // Counts `n` documents with facet bundle `bundle`.
-  void CountBundle(absl::string_view bundle, int64_t n) {
-    std::array<absl::string_view, std::size(kFacets)> fields;
-    size_t k = 0;
-    for (absl::string_view field : absl::StrSplit(bundle, kFacetSeparator)) {
-      if (k < fields.size()) fields[k++] = field;
-    }
-    for (size_t i = 0; i < facets_.size(); ++i) Count(i, fields[facets_[i]], n);
+  // Counts a document with facet bundle `bundle`.
+  void CountBundle(absl::string_view bundle) {
+    ForEachBundleValue(bundle, [this](size_t facet, absl::string_view v) {
+      if (wanted_[facet]) AddToFacet(facet, v, 1);
+    });
   }
 
-  void Count(size_t i, absl::string_view value, int64_t n = 1) {
-    auto& counts = counts_[i];
+  // Counts a document's value of the i-th facet (one string or a
+  // kListSeparator list).
+  void Count(size_t i, absl::string_view value) {
     for (absl::string_view v : absl::StrSplit(value, kListSeparator, absl::SkipEmpty())) {
-      auto it = counts.find(v);
-      if (it == counts.end()) {
-        counts.emplace(std::string(v), n);
-      } else {
-        it->second += n;
-      }
+      Add(i, v, 1);
+    }
+  }
+
+  // Adds `n` to `value` of kFacets[facet] wherever facets_ holds it.
+  void AddToFacet(size_t facet, absl::string_view value, int64_t n) {
+    for (size_t i = 0; i < facets_.size(); ++i) {
+      if (facets_[i] == facet) Add(i, value, n);
+    }
+  }
+
+  void Add(size_t i, absl::string_view value, int64_t n) {
+    auto it = counts_[i].find(value);
+    if (it == counts_[i].end()) {
+      counts_[i].emplace(std::string(value), n);
+    } else {
+      it->second += n;
     }
   }
 
@@ -1778,23 +1788,24 @@ struct XapianIndex::Impl {
   // shard), so that it knows every document's shard.
   void CountFacets(Xapian::Database& db, const Xapian::Query& query, const FacetSample& sample,
                    FacetSpy& spy, const std::vector<std::string>& uuids = {}) const {
-    auto only = [](const Xapian::Query& q, std::vector<std::string> chosen) {
-      return Xapian::Query(Xapian::Query::OP_FILTER, q,
-                           Xapian::Query((new ShardFilter(std::move(chosen)))->release()));
-    };
-    if (!spy.uses_tables()) {
-      Xapian::Enquire enquire = FacetMatch(db, uuids.empty() ? query : only(query, uuids), sample);
+    // The facet match of `query` confined to `chosen` shards (all: empty).
+    auto run = [&](std::vector<std::string> chosen) {
+      Xapian::Enquire enquire = FacetMatch(
+          db,
+          chosen.empty()
+              ? query
+              : Xapian::Query(Xapian::Query::OP_FILTER, query,
+                              Xapian::Query((new ShardFilter(std::move(chosen)))->release())),
+          sample);
       enquire.add_matchspy(&spy);
       enquire.get_mset(0, 0, db.get_doccount());
-      return;
-    }
+    };
+    if (!spy.uses_tables()) return run(uuids);
     for (size_t k = 0; k < shards.size(); ++k) {
       const std::string& uuid = shards[k]->uuid();
       if (!uuids.empty() && std::find(uuids.begin(), uuids.end(), uuid) == uuids.end()) continue;
       spy.set_shard(static_cast<int>(k));
-      Xapian::Enquire enquire = FacetMatch(db, only(query, {uuid}), sample);
-      enquire.add_matchspy(&spy);
-      enquire.get_mset(0, 0, db.get_doccount());
+      run({uuid});
     }
     spy.set_shard(-1);
   }

@@ -1042,7 +1042,7 @@ TEST_P(XapianIndexTest, FacetValuesDifferingInCaseAreOneValue) {
   EXPECT_TRUE(r->facets[0].values[0].selected);
 }
 
-// Facet counts come from each shard's in-memory table of facet bundles
+// Facet counts come from each shard's in-memory table of facet values
 // when the facets get a match of their own (collapsed here); the table
 // follows replacements, deletions and a reopen, and counts as reading the
 // values does.
