@@ -1760,7 +1760,8 @@ struct XapianIndex::Impl {
 
   // How to count facets of `query` so that counting stays near its
   // FacetBudget documents: exactly unless Xapian estimates more matches
-  // (from term statistics, without a match run); then on the sample level
+  // (from term statistics, without a match run), or a pair-filtered phrase
+  // may have more candidates (PairFilteredCandidates); then on the sample level
   // that brings the estimate nearest to the budget (between 0.71 and 1.41
   // times it).
   FacetSample SampleFor(Xapian::Database& db, const Xapian::Query& query) const {
@@ -1769,12 +1770,39 @@ struct XapianIndex::Impl {
     if (static_cast<int64_t>(db.get_doccount()) <= budget) return sample;
     Xapian::Enquire probe(db);
     probe.set_query(query);
-    const int64_t estimate = probe.get_mset(0, 0).get_matches_estimated();
+    const int64_t estimate = std::max<int64_t>(probe.get_mset(0, 0).get_matches_estimated(),
+                                               PairFilteredCandidates(db, query));
     if (estimate <= budget) return sample;
     const double ratio = static_cast<double>(estimate) / static_cast<double>(budget);
     const int r =
         std::clamp(static_cast<int>(std::floor(std::log2(ratio) + 0.5)), 0, kMaxSampleLevel);
     return FacetSample{r};
+  }
+
+  // The most candidates any pair-filtered phrase of `query` (WithWordPairs'
+  // OP_FILTER(phrase, pairs)) may have its positions read in: its rarest
+  // pair's posts; 0 when `query` holds none. Xapian estimates such a filter
+  // as if its pairs were independent (90 for 523 matches, ARCHITECTURE.md),
+  // but a phrase's pairs mostly come together, so without this bound a
+  // common phrase was counted exactly over seven times its budget (17,531
+  // matches for "the new year" at 1M posts, PERFORMANCE.md).
+  static int64_t PairFilteredCandidates(const Xapian::Database& db, const Xapian::Query& query) {
+    int64_t most = 0;
+    if (query.get_type() == Xapian::Query::OP_FILTER && query.get_num_subqueries() == 2 &&
+        query.get_subquery(0).get_type() == Xapian::Query::OP_PHRASE) {
+      const Xapian::Query filter = query.get_subquery(1);
+      int64_t rarest = -1;
+      for (auto t = filter.get_unique_terms_begin(); t != filter.get_unique_terms_end(); ++t) {
+        if (!absl::StartsWith(*t, kWordPairPrefix)) continue;
+        const int64_t freq = db.get_termfreq(*t);
+        rarest = rarest < 0 ? freq : std::min(rarest, freq);
+      }
+      most = std::max(most, rarest);
+    }
+    for (size_t i = 0; i < query.get_num_subqueries(); ++i) {
+      most = std::max(most, PairFilteredCandidates(db, query.get_subquery(i)));
+    }
+    return most;
   }
 
   // True when every document carries the facet bundle (kSlotFacets).
@@ -2293,6 +2321,15 @@ struct XapianIndex::Impl {
       results.estimated_total = 0;
       for (const auto& spy : spies) results.estimated_total += spy->seen();
       results.total_is_exact = true;
+    }
+    // Sampled facets saw about one in sample.one_in() of the query's matches
+    // (before collapsing): where Xapian's estimate is lower, as it is for a
+    // phrase its pairs filter (PairFilteredCandidates: 400 for 17,531
+    // matches), that is the better estimate.
+    if (sample.estimated() && !spies.empty() && !results.total_is_exact) {
+      int64_t seen = 0;
+      for (const auto& spy : spies) seen += spy->seen();
+      results.estimated_total = std::max<int64_t>(results.estimated_total, seen * sample.one_in());
     }
     // Spelling suggestions cost about as much as the search itself, so they
     // are looked for only when a query word is not in the index at all.

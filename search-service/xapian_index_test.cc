@@ -967,6 +967,41 @@ TEST(XapianIndexFacetTest, PhrasesAndNearAreSampledOnAnEighthOfTheBudget) {
   EXPECT_EQ(level_count("case OR \"neglect review\""), 32) << "a phrase inside a query";
 }
 
+TEST(XapianIndexFacetTest, PairFilteredPhrasesAreSampledByTheirRarestPair) {
+  testing_util::TempDir dir;
+  // 1,600 posts hold the phrase "the new year" and 3,200 its words apart, so
+  // its two pairs qualify (each in a third of the words' posts) and filter
+  // the phrase. Each post has a tag of its own, so a sampled post's tag
+  // counts 2^r, r the sample's level.
+  auto index = XapianIndex::Open(dir.path() + "/index", nullptr, 1, 400);
+  ASSERT_TRUE(index.ok()) << index.status();
+  std::vector<v1::Post> posts;
+  for (int i = 0; i < 4800; ++i) {
+    v1::Post p = MakePost("p" + std::to_string(i), "Post " + std::to_string(i),
+                          i < 1600 ? "see the new year of case " + std::to_string(i)
+                                   : "year after year new and old, the case " + std::to_string(i));
+    p.add_tags("t" + std::to_string(i));
+    posts.push_back(p);
+  }
+  ASSERT_TRUE((*index)->Upsert(posts).ok());
+  SearchQuery q;
+  q.text = "\"the new year\"";
+  q.facets = {"tag"};
+  auto r = (*index)->Search(q);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(r->parsed_query.find("XPnew year"), std::string::npos) << r->parsed_query;
+  EXPECT_EQ(r->estimated_total, 1600);
+  ASSERT_EQ(r->facets.size(), 1u);
+  ASSERT_FALSE(r->facets[0].values.empty());
+  EXPECT_TRUE(r->facets[0].estimated());
+  // The rarest pair's 1,600 posts on the phrase budget of 50 (400 /
+  // XapianIndex::kPositionalFacetShare): 1 in 32, where Xapian's estimate
+  // of the filter alone would count them on a lower level.
+  static_assert(XapianIndex::kPositionalFacetShare == 8);
+  EXPECT_EQ(r->facets[0].sample_one_in, 32);
+  EXPECT_EQ(r->facets[0].values[0].count, 32);
+}
+
 TEST(XapianIndexFacetTest, IndexWithoutFacetBundleStillCountsFacets) {
   testing_util::TempDir dir;
   const std::string path = dir.path() + "/index";
