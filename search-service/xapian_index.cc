@@ -502,8 +502,9 @@ class FacetSpy : public Xapian::MatchSpy {
   bool estimated() const { return one_in_ != 1; }
   // What each sampled document's count is multiplied by: 1 unless estimated().
   int64_t one_in() const { return one_in_; }
-  // Documents examined: every match of an unsampled match the spy sat on.
-  int64_t seen() const { return seen_; }
+  // Documents examined (every match of an unsampled match the spy sat on),
+  // scaled like the counts to all matches when the spy sampled.
+  int64_t matches() const { return seen_ * one_in_; }
 
  private:
   // Counts a document with facet bundle `bundle`.
@@ -2317,19 +2318,17 @@ struct XapianIndex::Impl {
     results.total_is_exact = lower == upper;
     // Uncollapsed, with facets counted exactly beside a split page: their
     // matches are the page's query unsampled, so the spies saw every match.
-    if (split && !q.collapse_duplicates && !facets_beside.empty() && !sample.estimated()) {
-      results.estimated_total = 0;
-      for (const auto& spy : spies) results.estimated_total += spy->seen();
-      results.total_is_exact = true;
-    }
-    // Sampled facets saw about one in sample.one_in() of the query's matches
+    // Sampled, they saw about one in sample.one_in() of the query's matches
     // (before collapsing): where Xapian's estimate is lower, as it is for a
     // phrase its pairs filter (PairFilteredCandidates: 400 for 17,531
     // matches), that is the better estimate.
-    if (sample.estimated() && !spies.empty() && !results.total_is_exact) {
-      int64_t seen = 0;
-      for (const auto& spy : spies) seen += spy->seen();
-      results.estimated_total = std::max<int64_t>(results.estimated_total, seen * sample.one_in());
+    int64_t spied = 0;
+    for (const auto& spy : spies) spied += spy->matches();
+    if (split && !q.collapse_duplicates && !facets_beside.empty() && !sample.estimated()) {
+      results.estimated_total = spied;
+      results.total_is_exact = true;
+    } else if (sample.estimated() && !spies.empty() && !results.total_is_exact) {
+      results.estimated_total = std::max(results.estimated_total, spied);
     }
     // Spelling suggestions cost about as much as the search itself, so they
     // are looked for only when a query word is not in the index at all.
